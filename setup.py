@@ -1,0 +1,25 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="spinup",
+    version="0.1.0",
+    description="SpinningUp-style deep RL (VPG, TD3) with PyTorch and JAX backends on one shared loop",
+    packages=find_packages(include=["spinup", "spinup.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "numpy",
+        "gymnasium[mujoco]",
+        "mujoco",
+        "cloudpickle",
+        "matplotlib",
+        "snakeviz",
+        "torch==2.13.0",
+        "jax",
+        "jaxlib",
+        "dm-haiku",
+        "optax",
+    ],
+    extras_require={
+        "test": ["pytest", "pytest-timeout"],
+    },
+)

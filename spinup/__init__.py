@@ -1,0 +1,32 @@
+"""spinup: SpinningUp-style deep RL with PyTorch and JAX backends on one shared loop.
+
+``import spinup`` is cheap: the algorithms (and torch or jax with them) load on first use, e.g.
+``from spinup import td3_jax`` imports JAX only.
+"""
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "vpg_pytorch": "spinup.algos.pytorch.vpg.vpg",
+    "vpg_jax": "spinup.algos.jax.vpg.vpg",
+    "td3_pytorch": "spinup.algos.pytorch.td3.td3",
+    "td3_jax": "spinup.algos.jax.td3.td3",
+    "EpochLogger": "spinup.utils.logx",
+    "Logger": "spinup.utils.logx",
+    "ExperimentGrid": "spinup.utils.run_utils",
+    "call_experiment": "spinup.utils.run_utils",
+    "setup_logger_kwargs": "spinup.utils.run_utils",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'spinup' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

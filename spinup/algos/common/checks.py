@@ -1,0 +1,84 @@
+"""Argument checks shared by every algorithm and by the CLI. Each raises ``InputError`` with a
+one-line message naming the value and what is accepted, before any work starts."""
+import math
+import numbers
+
+
+class InputError(ValueError):
+    """Bad user input. ``spinup.run`` prints the message alone and exits with status 2."""
+
+
+def _is_int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def int_at_least(name, v, lo):
+    if not _is_int(v) or v < lo:
+        raise InputError(f"{name}={v!r}: expected an integer >= {lo}")
+    return int(v)
+
+
+def positive_int(name, v):
+    return int_at_least(name, v, 1)
+
+
+def nonneg_int(name, v):
+    return int_at_least(name, v, 0)
+
+
+def number_in(name, v, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False):
+    """``v`` must be a real number in [lo, hi] (bounds open where asked)."""
+    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    if ok:
+        ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+    if not ok:
+        lb = "(" if lo_open else "["
+        rb = ")" if hi_open else "]"
+        raise InputError(f"{name}={v!r}: expected a number in {lb}{lo}, {hi}{rb}")
+    return float(v)
+
+
+def positive_number(name, v):
+    return number_in(name, v, 0.0, math.inf, lo_open=True)
+
+
+def one_of(name, v, accepted):
+    if v not in accepted:
+        raise InputError(f"{name}={v!r}: expected one of {', '.join(map(repr, accepted))}")
+    return v
+
+
+def hidden_sizes(v, name="hidden_sizes"):
+    """A list/tuple of positive integers (an empty one means a linear network)."""
+    if _is_int(v):
+        v = (v,)
+    if not isinstance(v, (list, tuple)) or not all(_is_int(h) and h > 0 for h in v):
+        raise InputError(f"{name}={v!r}: expected a list of positive integers, e.g. (64,64)")
+    return tuple(int(h) for h in v)
+
+
+ACTIVATIONS = ("relu", "tanh", "elu", "gelu", "sigmoid", "softplus", "leaky_relu", "selu",
+               "identity")
+
+
+def activation(v, name="activation"):
+    """An activation by name: 'relu', 'tanh', ... Framework spellings such as 'torch.nn.ReLU',
+    'nn.Tanh', 'jax.nn.relu' and the objects themselves are accepted too."""
+    raw = v
+    if not isinstance(v, str):
+        v = getattr(v, "__name__", str(v))
+    key = v.rsplit(".", 1)[-1].lower().replace("leakyrelu", "leaky_relu")
+    if key not in ACTIVATIONS:
+        raise InputError(f"{name}={raw!r}: expected one of {', '.join(ACTIVATIONS)}")
+    return key
+
+
+def ac_kwargs(kw, default_hidden, default_activation):
+    """Normalise ``ac_kwargs`` to ``dict(hidden_sizes=tuple, activation=name)``."""
+    kw = dict(kw or {})
+    unknown = sorted(set(kw) - {"hidden_sizes", "activation"})
+    if unknown:
+        raise InputError(f"ac_kwargs has unknown key(s) {unknown}: accepted are hidden_sizes, "
+                         "activation")
+    return dict(hidden_sizes=hidden_sizes(kw.get("hidden_sizes", default_hidden)),
+                activation=activation(kw.get("activation", default_activation)))

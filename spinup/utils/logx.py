@@ -1,0 +1,157 @@
+"""Logger and EpochLogger: SpinningUp's run logs (config.json, progress.txt), without MPI.
+
+Values may be Python numbers, NumPy arrays, JAX arrays or torch tensors.
+"""
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+import numpy as np
+
+from spinup.utils.serialization_utils import convert_json
+
+color2num = dict(gray=30, red=31, green=32, yellow=33, blue=34, magenta=35, cyan=36, white=37,
+                 crimson=38)
+
+
+def colorize(string, color, bold=False, highlight=False):
+    """Wrap ``string`` in ANSI colour codes (only when stdout is a terminal)."""
+    if not sys.stdout.isatty():
+        return string
+    num = color2num[color] + (10 if highlight else 0)
+    attrs = [str(num)] + (["1"] if bold else [])
+    return "\x1b[%sm%s\x1b[0m" % (";".join(attrs), string)
+
+
+def to_numpy(x):
+    """Any scalar/array from Python, NumPy, JAX or torch as a NumPy array (on the host)."""
+    if hasattr(x, "detach"):  # torch.Tensor
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def to_float(x):
+    arr = to_numpy(x)
+    if arr.size != 1:
+        raise ValueError(f"expected a single number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+class Logger:
+    """Writes ``progress.txt`` (tab-separated, one row per ``dump_tabular``) and ``config.json``
+    in ``output_dir``, and prints each row as a table."""
+
+    def __init__(self, output_dir=None, output_fname="progress.txt", exp_name=None, verbose=True):
+        self.output_dir = output_dir or "/tmp/experiments/%i" % int(time.time())
+        self.verbose = verbose
+        if osp.exists(osp.join(self.output_dir, output_fname)):
+            self.log("Warning: %s already holds a run; its %s is overwritten."
+                     % (self.output_dir, output_fname), color="red")
+        os.makedirs(self.output_dir, exist_ok=True)
+        self.output_file = open(osp.join(self.output_dir, output_fname), "w")
+        self.log("Logging data to %s" % self.output_file.name, color="green", bold=True)
+        self.first_row = True
+        self.log_headers = []
+        self.log_current_row = {}
+        self.exp_name = exp_name
+
+    def log(self, msg, color="green", bold=False):
+        if self.verbose:
+            print(colorize(msg, color, bold=bold), flush=True)
+
+    def log_tabular(self, key, val):
+        """Set column ``key`` of the current row. Columns are fixed by the first row."""
+        if self.first_row:
+            self.log_headers.append(key)
+        elif key not in self.log_headers:
+            raise KeyError(f"column {key!r} was not in the first row; columns are "
+                           f"{self.log_headers}")
+        if key in self.log_current_row:
+            raise KeyError(f"column {key!r} was already set in this row; call dump_tabular first")
+        self.log_current_row[key] = val
+
+    def save_config(self, config):
+        """Write ``config`` (e.g. the entry point's ``locals()``) to config.json."""
+        config_json = convert_json(config)
+        if self.exp_name is not None:
+            config_json["exp_name"] = self.exp_name
+        output = json.dumps(config_json, separators=(",", ":\t"), indent=4, sort_keys=True)
+        if self.verbose:
+            print(colorize("Saving config:\n", color="cyan", bold=True))
+            print(output)
+        with open(osp.join(self.output_dir, "config.json"), "w") as out:
+            out.write(output)
+
+    def dump_tabular(self):
+        """Print the current row as a table, append it to progress.txt (flushed), and start a
+        new row."""
+        vals = []
+        key_lens = [len(key) for key in self.log_headers]
+        max_key_len = max(15, max(key_lens) if key_lens else 0)
+        fmt = "| %" + str(max_key_len) + "s | %15s |"
+        n_slashes = 22 + max_key_len
+        lines = ["-" * n_slashes]
+        for key in self.log_headers:
+            val = self.log_current_row.get(key, "")
+            if isinstance(val, np.integer):
+                val = int(val)
+            elif not isinstance(val, (int, float, str)):
+                val = to_float(val)  # NumPy/JAX/torch scalars
+            valstr = "%8.3g" % val if isinstance(val, float) else str(val)
+            lines.append(fmt % (key, valstr))
+            vals.append(val)
+        lines.append("-" * n_slashes)
+        if self.verbose:
+            print("\n".join(lines), flush=True)
+        if self.first_row:
+            self.output_file.write("\t".join(self.log_headers) + "\n")
+        self.output_file.write("\t".join(map(str, vals)) + "\n")
+        self.output_file.flush()
+        os.fsync(self.output_file.fileno())
+        self.log_current_row.clear()
+        self.first_row = False
+
+    def close(self):
+        if not self.output_file.closed:
+            self.output_file.close()
+
+
+class EpochLogger(Logger):
+    """A Logger that also gathers values over an epoch (``store``) and logs their statistics
+    (``log_tabular(key, with_min_and_max=..., average_only=...)``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.epoch_dict = dict()
+
+    def store(self, **kwargs):
+        for k, v in kwargs.items():
+            self.epoch_dict.setdefault(k, []).append(to_numpy(v))
+
+    def log_tabular(self, key, val=None, with_min_and_max=False, average_only=False):
+        """With ``val``, log it as is. Without, log the statistics of what was stored under
+        ``key`` this epoch as Average<key>, Std<key> (unless ``average_only``) and Min/Max<key>
+        (if ``with_min_and_max``), then forget those values."""
+        if val is not None:
+            super().log_tabular(key, val)
+            return
+        mean, std, vmin, vmax = self.get_stats(key) if self.epoch_dict.get(key) else (np.nan,) * 4
+        super().log_tabular(key if average_only else "Average" + key, mean)
+        if not average_only:
+            super().log_tabular("Std" + key, std)
+        if with_min_and_max:
+            super().log_tabular("Max" + key, vmax)
+            super().log_tabular("Min" + key, vmin)
+        self.epoch_dict[key] = []
+
+    def get_stats(self, key):
+        """(mean, std, min, max) of everything stored under ``key`` this epoch."""
+        if key not in self.epoch_dict:
+            raise KeyError(f"nothing stored under {key!r}; stored keys: {sorted(self.epoch_dict)}")
+        vals = [np.ravel(v) for v in self.epoch_dict[key]]
+        x = np.concatenate(vals).astype(np.float64) if vals else np.zeros(0)
+        if x.size == 0:
+            return (np.nan,) * 4
+        return float(x.mean()), float(x.std()), float(x.min()), float(x.max())

@@ -1,0 +1,309 @@
+"""Experiment launching: output folders, one experiment in a subprocess, grids of them."""
+import base64
+import itertools
+import json
+import os
+import os.path as osp
+import string
+import subprocess
+import sys
+import time
+from textwrap import dedent
+
+import cloudpickle
+import numpy as np
+
+from spinup.algos.common.checks import InputError, positive_int
+from spinup.user_config import (DEFAULT_DATA_DIR, DEFAULT_SHORTHAND, FORCE_DATESTAMP,
+                                WAIT_BEFORE_LAUNCH)
+from spinup.utils.logx import colorize
+
+DIV_LINE_WIDTH = 80
+
+
+def setup_logger_kwargs(exp_name, seed=None, data_dir=None, datestamp=False):
+    """Logger kwargs for an experiment: its folder is ``data_dir/exp_name/exp_name_s<seed>``,
+    or with a datestamp ``data_dir/YYYY-MM-DD_exp_name/YYYY-MM-DD_HH-MM-SS-exp_name_s<seed>``.
+    Without a seed the seed level is left out. ``data_dir`` defaults to
+    ``user_config.DEFAULT_DATA_DIR``."""
+    datestamp = datestamp or FORCE_DATESTAMP
+    relpath = (time.strftime("%Y-%m-%d_") if datestamp else "") + exp_name
+    if seed is not None:
+        prefix = time.strftime("%Y-%m-%d_%H-%M-%S") + "-" if datestamp else ""
+        relpath = osp.join(relpath, f"{prefix}{exp_name}_s{seed}")
+    return dict(output_dir=osp.join(data_dir or DEFAULT_DATA_DIR, relpath), exp_name=exp_name)
+
+
+def _prepare(exp_name, thunk, seed=0, data_dir=None, datestamp=False, **kwargs):
+    """The keyword arguments an experiment is called with, and its output folder."""
+    kwargs = dict(kwargs, seed=seed)
+    if "logger_kwargs" not in kwargs:
+        kwargs["logger_kwargs"] = setup_logger_kwargs(exp_name, seed, data_dir, datestamp)
+    if "env_name" in kwargs:
+        from spinup.algos.common.envs import EnvFn
+        kwargs["env_fn"] = EnvFn(kwargs.pop("env_name"))
+    return kwargs, kwargs["logger_kwargs"]["output_dir"]
+
+
+def _command(thunk, kwargs):
+    payload = base64.b64encode(cloudpickle.dumps((thunk, kwargs))).decode("ascii")
+    return [sys.executable, "-u", "-m", "spinup.utils.run_entrypoint", payload]
+
+
+def _error_summary(output_dir):
+    """Last line of the traceback the subprocess left in error.txt, if any."""
+    path = osp.join(output_dir, "error.txt")
+    if not osp.exists(path):
+        return "no error.txt (killed by a signal or failed before starting?)"
+    lines = [ln for ln in open(path).read().strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "empty error.txt"
+
+
+def _print_end(output_dir):
+    print(colorize("\nEnd of experiment.\n\nPlot results from this run with:\n\n"
+                   f"python -m spinup.run plot {output_dir}\n\n"
+                   f"Watch the trained agent with:\n\npython -m spinup.run test_policy "
+                   f"{output_dir}\n", "cyan", bold=True) + "=" * DIV_LINE_WIDTH + "\n")
+
+
+def call_experiment(exp_name, thunk, seed=0, num_cpu=1, data_dir=None, datestamp=False,
+                    **kwargs):
+    """Run ``thunk(**kwargs, seed=seed, logger_kwargs=...)`` in a fresh Python subprocess.
+
+    ``env_name`` in kwargs becomes ``env_fn=EnvFn(env_name)``. Raises ``RuntimeError`` when
+    the subprocess fails (its traceback is printed by it and kept in ``error.txt``).
+    ``num_cpu`` exists for SpinningUp compatibility; there is no MPI here, so it must be 1."""
+    if num_cpu != 1:
+        raise InputError(f"num_cpu={num_cpu!r}: spinup runs without MPI, so only 1 is accepted; "
+                         "use ExperimentGrid(num_workers=N) to run variants in parallel")
+    kwargs, output_dir = _prepare(exp_name, thunk, seed, data_dir, datestamp, **kwargs)
+    print(colorize("Running experiment:\n", "cyan", bold=True) + exp_name + "\n")
+    print(colorize("with kwargs:\n", "cyan", bold=True) +
+          json.dumps({k: str(v) for k, v in kwargs.items()}, indent=4) + "\n", flush=True)
+    proc = subprocess.run(_command(thunk, kwargs), env=os.environ.copy())
+    if proc.returncode != 0:
+        raise RuntimeError(f"experiment {exp_name} (seed {seed}) failed with exit code "
+                           f"{proc.returncode}: {_error_summary(output_dir)}")
+    _print_end(output_dir)
+    return output_dir
+
+
+def all_bools(vals):
+    return all(isinstance(v, bool) for v in vals)
+
+
+def valid_str(v):
+    """A value as a string fit for a folder name: lower case; characters other than letters,
+    digits, '-' and '_' become '-'; lists/tuples joined with '-'; functions/classes by name."""
+    if hasattr(v, "__name__"):
+        return valid_str(v.__name__)
+    if isinstance(v, (tuple, list)):
+        return "-".join(valid_str(x) for x in v)
+    allowed = set("-_" + string.ascii_letters + string.digits)
+    return "".join(c if c in allowed else "-" for c in str(v).lower())
+
+
+def _get_nested(variant, key):
+    """variant['a']['b'] for key 'a:b' (a flat 'a:b' entry wins if present)."""
+    if key in variant:
+        return variant[key]
+    head, _, rest = key.partition(":")
+    return _get_nested(variant[head], rest)
+
+
+class ExperimentGrid:
+    """A grid of experiments: every combination of the values added with ``add``.
+
+    Each variant runs in its own subprocess; ``run(thunk, num_workers=N)`` runs N at once. A
+    failing variant is reported at the end with its error, and the others still run."""
+
+    def __init__(self, name=""):
+        if not isinstance(name, str):
+            raise InputError(f"ExperimentGrid name={name!r}: expected a string")
+        self.keys, self.vals, self.shs, self.in_names = [], [], [], []
+        self.name = name
+
+    def add(self, key, vals, shorthand=None, in_name=False):
+        """Add ``key`` with one value or a list of values. Keys with several values (or
+        ``in_name=True``) appear in variant names, as ``shorthand`` if given (by default
+        the first three letters of each ':'-separated part of the key). ``a:b`` sets
+        ``variant['a']['b']``."""
+        if not isinstance(key, str):
+            raise InputError(f"grid key {key!r}: expected a string")
+        if key in self.keys:
+            raise InputError(f"grid key {key!r} was already added")
+        if shorthand is not None and not isinstance(shorthand, str):
+            raise InputError(f"shorthand {shorthand!r} for {key!r}: expected a string")
+        vals = vals if isinstance(vals, list) else [vals]
+        if len(vals) == 0:
+            raise InputError(f"grid key {key!r}: no values given")
+        if DEFAULT_SHORTHAND and shorthand is None:
+            shorthand = self._default_shorthand(key)
+        self.keys.append(key)
+        self.vals.append(vals)
+        self.shs.append(shorthand)
+        self.in_names.append(in_name)
+
+    @staticmethod
+    def _default_shorthand(key):
+        alnum = set(string.ascii_letters + string.digits)
+        return "-".join("".join(c for c in part[:3] if c in alnum) for part in key.split(":"))
+
+    def print(self):
+        print("=" * DIV_LINE_WIDTH)
+        base = "ExperimentGrid %s runs over parameters:\n" % self.name if self.name else \
+            "ExperimentGrid runs over parameters:\n"
+        print(colorize(base, "green", bold=True))
+        for k, v, sh in zip(self.keys, self.vals, self.shs):
+            print(colorize(f" {k} " + (f"[{sh}]" if sh is not None else ""), "cyan", bold=True))
+            for val in v:
+                print("\t" + str(val))
+            print()
+        n_variants = int(np.prod([len(v) for v in self.vals])) if self.vals else 0
+        print(f" Variants, counting seeds: ".ljust(40) + str(n_variants))
+        n_seedless = int(np.prod([len(v) for k, v in zip(self.keys, self.vals) if k != "seed"]))
+        print(f" Variants, not counting seeds: ".ljust(40) + str(n_seedless))
+        print("=" * DIV_LINE_WIDTH, flush=True)
+
+    def variant_name(self, variant):
+        """The grid name followed by ``_<shorthand><value>`` for each key in the name. The
+        seed never appears, so seeds of one setting share a folder. A key taking only
+        booleans shows its bare shorthand when True and nothing when False."""
+        name = self.name
+        for k, v, sh, inn in zip(self.keys, self.vals, self.shs, self.in_names):
+            if k == "seed" or not (len(v) > 1 or inn):
+                continue
+            param = valid_str(sh if sh is not None else k)
+            val = _get_nested(variant, k)
+            if all_bools(v):
+                name += ("_" + param) if val else ""
+            else:
+                name += "_" + param + valid_str(val)
+        return name.lstrip("_")
+
+    def _flat_variants(self):
+        # The first key added varies slowest.
+        return [dict(zip(self.keys, combo)) for combo in itertools.product(*self.vals)]
+
+    def variants(self):
+        """Every combination, with 'a:b' keys unflattened into nested dicts."""
+        return [_unflatten(v) for v in self._flat_variants()]
+
+    def run(self, thunk, num_cpu=1, data_dir=None, datestamp=False, num_workers=1):
+        """Run ``thunk`` (a function, or the name of a key holding one) for every variant, each
+        in its own subprocess, ``num_workers`` at a time. Returns the output folders; raises
+        ``RuntimeError`` listing the variants that failed after all of them ran."""
+        num_workers = positive_int("num_workers", num_workers)
+        if num_cpu != 1:
+            raise InputError(f"num_cpu={num_cpu!r}: spinup runs without MPI, so only 1 is "
+                             "accepted; use num_workers=N to run variants in parallel")
+        self.print()
+        variants = self.variants()
+        jobs = []
+        for var in variants:
+            exp_name = self.variant_name(var)
+            fn = var.pop(thunk) if isinstance(thunk, str) else thunk
+            jobs.append((exp_name, fn, var))
+        _check_jobs(jobs)
+        names = [f"{n} (seed {v.get('seed', 0)})" for n, _, v in jobs]
+        print(colorize("\nVariants to run:\n", "cyan", bold=True) + "\n".join(names))
+        if WAIT_BEFORE_LAUNCH > 0:
+            print(colorize(f"\nLaunching in {WAIT_BEFORE_LAUNCH:g} s; Ctrl-C to stop.",
+                           "cyan", bold=True), flush=True)
+            time.sleep(WAIT_BEFORE_LAUNCH)
+        if num_workers == 1:
+            return self._run_serial(jobs, data_dir, datestamp)
+        return self._run_parallel(jobs, data_dir, datestamp, num_workers)
+
+    def _run_serial(self, jobs, data_dir, datestamp):
+        outs, failures = [], []
+        for exp_name, fn, var in jobs:
+            try:
+                outs.append(call_experiment(exp_name, fn, data_dir=data_dir,
+                                            datestamp=datestamp, **var))
+            except RuntimeError as e:
+                failures.append(str(e))
+        _report(len(jobs), failures)
+        return outs
+
+    def _run_parallel(self, jobs, data_dir, datestamp, num_workers):
+        pending = list(jobs)
+        running, outs, failures = [], [], []
+        done = 0
+        while pending or running:
+            while pending and len(running) < num_workers:
+                exp_name, fn, var = pending.pop(0)
+                kwargs, out_dir = _prepare(exp_name, fn, data_dir=data_dir,
+                                           datestamp=datestamp, **var)
+                os.makedirs(out_dir, exist_ok=True)
+                log = open(osp.join(out_dir, "stdout.log"), "w")
+                proc = subprocess.Popen(_command(fn, kwargs), stdout=log,
+                                        stderr=subprocess.STDOUT, env=os.environ.copy())
+                running.append((proc, log, exp_name, kwargs["seed"], out_dir, time.time()))
+                print(f"started  {exp_name} (seed {kwargs['seed']}) -> {out_dir}", flush=True)
+            time.sleep(0.2)
+            for item in list(running):
+                proc, log, exp_name, seed, out_dir, t0 = item
+                if proc.poll() is None:
+                    continue
+                running.remove(item)
+                log.close()
+                done += 1
+                tag = f"[{done}/{len(jobs)}] {exp_name} (seed {seed})"
+                if proc.returncode == 0:
+                    outs.append(out_dir)
+                    print(f"finished {tag} in {time.time() - t0:.1f} s", flush=True)
+                else:
+                    msg = (f"experiment {exp_name} (seed {seed}) failed with exit code "
+                           f"{proc.returncode}: {_error_summary(out_dir)} "
+                           f"(full output: {osp.join(out_dir, 'stdout.log')})")
+                    failures.append(msg)
+                    print(colorize(f"FAILED   {tag}", "red", bold=True), flush=True)
+        _report(len(jobs), failures)
+        return outs
+
+
+def _unflatten(var):
+    out, nested = {}, set()
+    for k, v in var.items():
+        head, sep, rest = k.partition(":")
+        if (head in out) and (not sep or head not in nested):
+            raise InputError(f"grid key {k!r}: {head!r} is given both as a value and as "
+                             "nested keys")
+        if not sep:
+            out[k] = v
+            continue
+        nested.add(head)
+        out.setdefault(head, {})[rest] = v
+    return {k: (_unflatten(v) if k in nested else v) for k, v in out.items()}
+
+
+def _check_jobs(jobs):
+    """Check every variant of a registered algorithm before anything launches."""
+    from spinup.algos import registry
+    envs = {}
+    for exp_name, fn, var in jobs:
+        name = registry.name_of(fn)
+        if name is None:
+            continue
+        kw = {k: v for k, v in var.items() if k not in ("env_name", "env_fn")}
+        env_name = var.get("env_name")
+        if env_name is None and "env_fn" not in var:
+            raise InputError(f"{exp_name}: no environment given; add env_name (--env)")
+        if env_name is not None and env_name not in envs:
+            from spinup.algos.common.envs import EnvFn
+            envs[env_name] = EnvFn(env_name)()
+        env = envs[env_name] if env_name is not None else var["env_fn"]()
+        registry.check_args(name, kw, env)
+    for env in envs.values():
+        env.close()
+
+
+def _report(n_jobs, failures):
+    if not failures:
+        return
+    print(colorize(f"\n{len(failures)} of {n_jobs} variant(s) failed:", "red", bold=True))
+    for msg in failures:
+        print("  - " + msg)
+    raise RuntimeError(f"{len(failures)} of {n_jobs} variant(s) failed:\n" +
+                       "\n".join("  - " + m for m in failures))

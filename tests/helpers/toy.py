@@ -1,0 +1,21 @@
+"""A small experiment for launcher tests: real files, real subprocess, no RL."""
+import os
+import time
+
+from spinup.utils.logx import EpochLogger
+
+
+def toy_experiment(x=1, seed=0, sleep=0.0, fail=False, nested=None, logger_kwargs=None):
+    logger = EpochLogger(**(logger_kwargs or {}))
+    logger.save_config(dict(x=x, seed=seed, nested=nested, pid=os.getpid()))
+    t_start = time.time()
+    time.sleep(sleep)
+    if fail:
+        raise ValueError(f"toy failure for x={x}")
+    for epoch in range(2):
+        logger.log_tabular("Epoch", epoch)
+        logger.log_tabular("X", x)
+        logger.log_tabular("Seed", seed)
+        logger.log_tabular("Start", t_start)
+        logger.log_tabular("End", time.time())
+        logger.dump_tabular()
