@@ -1,0 +1,98 @@
+"""`python -m spinup.run`: parsing, grids, bad input (one-line error, exit 2, nothing started)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from spinup.run import main, parse_flags
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def spinup_run(*args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               SPINUP_NO_PROGRESS="1")
+    return subprocess.run([sys.executable, "-m", "spinup.run", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=600)
+
+
+def test_parse_flags_literals_shorthands_and_shortcuts():
+    d, sh = parse_flags(["--env", "CartPole-v1", "--hid[h]", "[32,32]", "(64,)", "--pi_lr",
+                         "3e-4", "--dt", "--act", "tanh", "--x:y", "-1", "--name", "a b"])
+    assert d == {"env_name": ["CartPole-v1"], "ac_kwargs:hidden_sizes": [[32, 32], (64,)],
+                 "pi_lr": [3e-4], "datestamp": [True], "ac_kwargs:activation": ["tanh"],
+                 "x:y": [-1], "name": ["a b"]}
+    assert sh == {"ac_kwargs:hidden_sizes": "h"}
+
+
+BAD = [
+    (["td4", "--env", "CartPole-v1"], ["unknown algorithm 'td4'", "td3"]),
+    (["vpg_torch", "--env", "CartPole-v1"], ["unknown algorithm 'vpg_torch'", "vpg_pytorch"]),
+    (["td3_jax", "--env", "HalfCheetahh-v4"],
+     ["unknown environment id 'HalfCheetahh-v4'", "did you mean HalfCheetah-v4"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--epoch", "3"],
+     ["does not take --epoch", "did you mean --epochs", "--steps_per_epoch"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--epochs", "-1"], ["epochs=-1", ">= 1"]),
+    (["td3_jax", "--env", "Pendulum-v1", "--epochs", "0", "2"], ["epochs=0", ">= 1"]),
+    (["vpg_pytorch", "--env", "CartPole-v1", "--hid", "abc"],
+     ["hidden_sizes='abc'", "list of positive integers"]),
+    (["td3_pytorch", "--env", "Pendulum-v1", "--act", "relux"],
+     ["activation='relux'", "relu"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--exp_name", "a", "b"],
+     ["--exp_name takes one value, got 2"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--data_dir", "x", "y"],
+     ["--data_dir takes one value, got 2"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--num_workers", "1", "2"],
+     ["--num_workers takes one value, got 2"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--num_workers", "0"], ["num_workers=0"]),
+    (["vpg_jax", "--epochs", "2"], ["no environment given", "--env"]),
+    (["vpg_jax", "CartPole-v1"], ["comes before any flag"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--seed", "0", "--seed", "1"], ["given twice"]),
+    (["td3_jax", "--env", "CartPole-v1"], ["Box", "Discrete(2)"]),
+]
+
+
+@pytest.mark.parametrize("argv,fragments", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_error_before_any_work(argv, fragments, tmp_path, capsys):
+    data_dir = tmp_path / "data"
+    code = main(argv + ["--data_dir", str(data_dir)] if "--data_dir" not in argv else argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("error: ") and len(err.splitlines()) == 1, err
+    for frag in fragments:
+        assert frag in err
+    assert not data_dir.exists()  # nothing was launched
+
+
+def test_bad_input_exit_status_from_a_real_process(tmp_path):
+    proc = spinup_run("vpg_jax", "--env", "HalfCheetahh-v4", cwd=tmp_path)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: unknown environment id 'HalfCheetahh-v4'; did you mean "
+                           "HalfCheetah-v4")
+
+
+def test_help_prints_the_docstring(capsys):
+    assert main(["td3", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "policy_delay" in out and "polyak" in out
+    assert main([]) == 0
+    assert "Usage" in capsys.readouterr().out
+
+
+def test_cli_grid_runs_two_variants_in_parallel(tmp_path):
+    proc = spinup_run("vpg_pytorch", "--env", "CartPole-v1", "--epochs", "2",
+                      "--steps_per_epoch", "300", "--hid[h]", "[16]", "[8,8]",
+                      "--num_workers", "2", "--exp_name", "cli", "--data_dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for name, hid in (("cli_h16", [16]), ("cli_h8-8", [8, 8])):
+        run = tmp_path / name / f"{name}_s0"
+        rows = (run / "progress.txt").read_text().splitlines()
+        assert len(rows) == 3
+        header = rows[0].split("\t")
+        assert int(rows[2].split("\t")[header.index("TotalEnvInteracts")]) == 600
+        cfg = json.loads((run / "config.json").read_text())
+        assert cfg["ac_kwargs"]["hidden_sizes"] == hid
+        assert cfg["exp_name"] == name
