@@ -33,6 +33,7 @@ SUBCOMMANDS = {
     "plot": "spinup.utils.plot:main",
     "test_policy": "spinup.utils.test_policy:main",
     "compare": "spinup.utils.compare:main",
+    "bench": "spinup.utils.bench:main",
 }
 
 HELP_FLAGS = ("--help", "-h", "help")

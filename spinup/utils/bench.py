@@ -1,6 +1,7 @@
 """Speed of the update functions, PyTorch against JAX, side by side in one process.
 
-    python -m spinup.utils.bench td3 [--batch_size 100] [--hidden_sizes 256 256] ...
+    python -m spinup.run bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
+    python -m spinup.utils.bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
 
 One function per algorithm (``bench_td3``, ...), each returning a dict of measurements. The
 backends are timed alternately, block after block, so a change in machine load hits both
@@ -19,6 +20,13 @@ import numpy as np  # noqa: E402
 
 def _median(xs):
     return float(np.median(np.asarray(xs)))
+
+
+def _spread(xs):
+    """(25th percentile, 75th percentile, min, max) of ``xs``."""
+    xs = np.asarray(xs)
+    return (float(np.percentile(xs, 25)), float(np.percentile(xs, 75)), float(xs.min()),
+            float(xs.max()))
 
 
 def _timed(fn):
@@ -114,12 +122,13 @@ def _td3_blocks(n, update_every, batch_size, obs_dim, act_dim, seed):
 
 def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every=50,
               obs_dim=17, act_dim=6, policy_delay=2, backends=("pytorch", "jax"), seed=0,
-              verbose=True):
+              verbose=True, gemm=None):
     """Time one TD3 update block (``update_every`` updates) per backend, ``n_blocks`` times,
     alternating backends. Returns a dict: per backend ``<b>_us_per_update`` (median),
     ``<b>_us_per_update_min`` and ``<b>_first_call_s`` (compilation for JAX); and
     ``jax_over_pytorch`` (ratio of medians), ``flops_per_update``, ``gemm_gflops`` (best
-    large-matmul rate here), ``floor_us_per_update`` and ``jax_over_floor``."""
+    large-matmul rate here; pass ``gemm`` to reuse one measurement), ``floor_us_per_update``,
+    ``jax_over_floor``, and ``<b>_gflops`` (achieved matmul rate)."""
     learners = _td3_learners(backends, obs_dim, act_dim, hidden_sizes, policy_delay, seed)
     blocks = _td3_blocks(4, update_every, batch_size, obs_dim, act_dim, seed)
     out = dict(batch_size=batch_size, hidden_sizes=tuple(hidden_sizes), n_blocks=n_blocks,
@@ -140,14 +149,19 @@ def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every
             times[name].append(run(name, i + 1))
     for name, ts in times.items():
         out[f"{name}_us_per_update"] = _median(ts) / update_every * 1e6
-        out[f"{name}_us_per_update_min"] = min(ts) / update_every * 1e6
+        q25, q75, lo, hi = _spread(ts)
+        out[f"{name}_us_per_update_min"] = lo / update_every * 1e6
+        out[f"{name}_us_per_update_max"] = hi / update_every * 1e6
+        out[f"{name}_us_per_update_iqr"] = (q25 / update_every * 1e6, q75 / update_every * 1e6)
     if "jax" in learners and "pytorch" in learners:
         out["jax_over_pytorch"] = out["jax_us_per_update"] / out["pytorch_us_per_update"]
     out["flops_per_update"] = td3_update_flops(obs_dim, act_dim, hidden_sizes, batch_size,
                                                policy_delay)
     # Two floors: at the best large-matmul rate (unreachable with 100-row matrices), and at the
     # rate JAX reaches on one chain of the update's own matmul shape.
-    out["gemm_gflops"] = max(gemm_gflops().values())
+    out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops().values())
+    for name in learners:
+        out[f"{name}_gflops"] = out["flops_per_update"] / out[f"{name}_us_per_update"] / 1e3
     out["chain_gflops"] = chain_gflops(batch_size, max(hidden_sizes))
     out["floor_us_per_update"] = out["flops_per_update"] / (out["gemm_gflops"] * 1e9) * 1e6
     out["chain_floor_us_per_update"] = out["flops_per_update"] / (out["chain_gflops"] * 1e9) * 1e6
@@ -167,7 +181,8 @@ def format_td3(r):
         if f"{name}_us_per_update" in r:
             lines.append(f"  {name:8s} {r[f'{name}_us_per_update']:8.0f} us/update (median; min "
                          f"{r[f'{name}_us_per_update_min']:.0f}), first call "
-                         f"{r[f'{name}_first_call_s']:.2f} s")
+                         f"{r[f'{name}_first_call_s']:.2f} s, "
+                         f"{r.get(f'{name}_gflops', float('nan')):.1f} GFLOP/s")
     if "jax_over_pytorch" in r:
         lines.append(f"  JAX / PyTorch: {r['jax_over_pytorch']:.2f}x")
     lines.append(f"  compute floor: {r['flops_per_update'] / 1e6:.0f} MFLOP/update (matmuls) at "
@@ -183,32 +198,313 @@ def format_td3(r):
 
 
 # ---------------------------------------------------------------------------------------------
+# VPG
+# ---------------------------------------------------------------------------------------------
+
+def vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80):
+    """Matmul FLOPs of one VPG update on ``steps`` samples, as the learners do it: the policy
+    step (forward, backward), one more policy forward for the KL/loss after the step, then
+    ``train_v_iters`` value steps (forward, backward) and one last value forward. Elementwise
+    work (tanh, log-probs, Adam) is left out."""
+    def fwd(sizes):
+        return 2 * steps * sum(i * o for i, o in zip(sizes[:-1], sizes[1:]))
+
+    def first(sizes):  # the first layer needs no gradient w.r.t. its input
+        return 2 * steps * sizes[0] * sizes[1]
+
+    pi = [obs_dim, *hidden_sizes, act_dim]
+    v = [obs_dim, *hidden_sizes, 1]
+    pi_part = fwd(pi) + (2 * fwd(pi) - first(pi)) + fwd(pi)
+    v_part = train_v_iters * (fwd(v) + 2 * fwd(v) - first(v)) + fwd(v)
+    return pi_part + v_part
+
+
+_SPACES = {}
+
+
+def env_spaces(env_id="HalfCheetah-v4"):
+    """(observation_space, action_space) of ``env_id``; the env is made once per process."""
+    if env_id not in _SPACES:
+        import gymnasium as gym
+        env = gym.make(env_id)
+        _SPACES[env_id] = (env.observation_space, env.action_space)
+        env.close()
+    return _SPACES[env_id]
+
+
+def _vpg_learners(backends, obs_space, act_space, hidden_sizes, train_v_iters, seed):
+    kw = dict(obs_space=obs_space, act_space=act_space, hidden_sizes=tuple(hidden_sizes),
+              activation="tanh", pi_lr=3e-4, vf_lr=1e-3, train_v_iters=train_v_iters, seed=seed)
+    learners = {}
+    for name in backends:
+        if name == "pytorch":
+            from spinup.algos.pytorch.vpg.vpg import VPGLearner
+            learners[name] = VPGLearner(**kw, device="cpu")
+        elif name == "jax":
+            from spinup.algos.jax.vpg.vpg import VPGLearner
+            learners[name] = VPGLearner(**kw)
+        else:
+            raise ValueError(f"backend {name!r}: expected 'pytorch' or 'jax'")
+    return learners
+
+
+def _vpg_batch(steps, obs_dim, act_dim, seed):
+    """One epoch shaped like ``GAEBuffer.get()``'s (float32; advantages normalised)."""
+    rng = np.random.default_rng(seed)
+    adv = rng.standard_normal(steps)
+    return dict(obs=rng.standard_normal((steps, obs_dim), np.float32),
+                act=rng.standard_normal((steps, act_dim), np.float32),
+                ret=rng.standard_normal(steps, np.float32),
+                adv=((adv - adv.mean()) / (adv.std() + 1e-8)).astype(np.float32),
+                logp=(-rng.uniform(4, 8, steps)).astype(np.float32))
+
+
+def bench_vpg(hidden_sizes=(64, 32), steps=4000, train_v_iters=80, n_reps=10,
+              env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0, verbose=True,
+              gemm=None):
+    """Time ``learner.update(batch)`` + ``learner.sync()`` (one epoch's update: a policy step
+    and ``train_v_iters`` value steps on ``steps`` samples) per backend, ``n_reps`` times,
+    alternating backends. Returns a dict: per backend ``<b>_ms_per_update`` (median),
+    ``<b>_ms_per_update_iqr`` (25th, 75th percentile), ``_min``, ``_max``, ``<b>_first_call_s``
+    (compilation for JAX) and ``<b>_gflops`` (achieved matmul rate); ``jax_over_pytorch``
+    (ratio of medians), ``flops_per_update`` and ``gemm_gflops`` (best large-matmul rate)."""
+    obs_space, act_space = env_spaces(env_id)
+    obs_dim, act_dim = obs_space.shape[0], act_space.shape[0]
+    learners = _vpg_learners(backends, obs_space, act_space, hidden_sizes, train_v_iters, seed)
+    batches = [_vpg_batch(steps, obs_dim, act_dim, seed + k) for k in range(2)]
+    out = dict(env_id=env_id, steps=steps, hidden_sizes=tuple(hidden_sizes),
+               train_v_iters=train_v_iters, n_reps=n_reps, obs_dim=obs_dim, act_dim=act_dim,
+               threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
+
+    def run(name, i):
+        learner = learners[name]
+        return _timed(lambda: (learner.update(batches[i % len(batches)]), learner.sync()))
+
+    for name in learners:
+        out[f"{name}_first_call_s"] = run(name, 0)
+    times = {name: [] for name in learners}
+    for i in range(n_reps):
+        order = list(learners) if i % 2 == 0 else list(learners)[::-1]
+        for name in order:
+            times[name].append(run(name, i + 1))
+    out["flops_per_update"] = vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps,
+                                               train_v_iters)
+    for name, ts in times.items():
+        q25, q75, lo, hi = _spread(ts)
+        out[f"{name}_ms_per_update"] = _median(ts) * 1e3
+        out[f"{name}_ms_per_update_iqr"] = (q25 * 1e3, q75 * 1e3)
+        out[f"{name}_ms_per_update_min"] = lo * 1e3
+        out[f"{name}_ms_per_update_max"] = hi * 1e3
+        out[f"{name}_gflops"] = out["flops_per_update"] / _median(ts) / 1e9
+    if "jax" in learners and "pytorch" in learners:
+        out["jax_over_pytorch"] = out["jax_ms_per_update"] / out["pytorch_ms_per_update"]
+    out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops().values())
+    if verbose:
+        print(format_vpg(out))
+    return out
+
+
+def format_vpg(r):
+    lines = [f"VPG update, {r['steps']} steps, hidden {r['hidden_sizes']}, "
+             f"{r['train_v_iters']} value iterations, {r['n_reps']} updates per backend, "
+             f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
+    for name in ("pytorch", "jax"):
+        if f"{name}_ms_per_update" in r:
+            q25, q75 = r[f"{name}_ms_per_update_iqr"]
+            lines.append(f"  {name:8s} {r[f'{name}_ms_per_update']:8.1f} ms/update (median; IQR "
+                         f"{q25:.1f}-{q75:.1f}, min {r[f'{name}_ms_per_update_min']:.1f}), first "
+                         f"call {r[f'{name}_first_call_s']:.2f} s, "
+                         f"{r[f'{name}_gflops']:.1f} GFLOP/s")
+    if "jax_over_pytorch" in r:
+        lines.append(f"  JAX / PyTorch: {r['jax_over_pytorch']:.2f}x")
+    lines.append(f"  {r['flops_per_update'] / 1e6:.0f} MFLOP/update (matmuls); best large "
+                 f"matmul here {r['gemm_gflops']:.0f} GFLOP/s")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------------
 
-def _td3_parser(sub):
-    p = sub.add_parser("td3", help="time TD3 update blocks, PyTorch vs JAX")
-    p.add_argument("--batch_size", type=int, default=100)
-    p.add_argument("--hidden_sizes", type=int, nargs="+", default=[256, 256])
-    p.add_argument("--n_blocks", type=int, default=20)
-    p.add_argument("--update_every", type=int, default=50)
-    p.add_argument("--obs_dim", type=int, default=17)
-    p.add_argument("--act_dim", type=int, default=6)
-    p.add_argument("--backends", nargs="+", default=["pytorch", "jax"])
-    p.set_defaults(func=lambda a: bench_td3(
-        batch_size=a.batch_size, hidden_sizes=tuple(a.hidden_sizes), n_blocks=a.n_blocks,
-        update_every=a.update_every, obs_dim=a.obs_dim, act_dim=a.act_dim,
-        backends=tuple(a.backends)))
+ALGOS = ("vpg", "td3")
+
+# Headline configurations (the seed report's) and the scaling sweeps: (sweep name, kwargs).
+HEADLINE = {"td3": dict(batch_size=100, hidden_sizes=(256, 256)),
+            "vpg": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80)}
+SWEEPS = {
+    "td3": [("batch", [dict(batch_size=b, hidden_sizes=(256, 256)) for b in (100, 500, 1000)]),
+            ("depth", [dict(batch_size=100, hidden_sizes=h)
+                       for h in ((256, 256), (256, 256, 256), (256, 256, 256, 256))])],
+    "vpg": [("hidden", [dict(steps=4000, hidden_sizes=h, train_v_iters=80)
+                        for h in ((64, 32), (64, 64), (128, 128, 128))]),
+            ("steps", [dict(steps=n, hidden_sizes=(64, 32), train_v_iters=80)
+                       for n in (3000, 4000, 10000)])],
+}
+# Repetitions: (quick, full).
+REPS = {"td3": (dict(n_blocks=3, update_every=20), dict(n_blocks=20, update_every=50)),
+        "vpg": (dict(n_reps=3), dict(n_reps=10))}
+
+
+def _key(cfg):
+    return tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
+                        for k, v in cfg.items()))
+
+
+def _label(algo, cfg):
+    h = "x".join(map(str, cfg["hidden_sizes"]))
+    return f"batch {cfg['batch_size']}, {h}" if algo == "td3" else f"{cfg['steps']} steps, {h}"
+
+
+def _time_unit(algo):
+    return ("us", "us_per_update") if algo == "td3" else ("ms", "ms_per_update")
+
+
+def machine_info(gemm):
+    import platform
+
+    import jax
+    import torch
+    info = dict(cpu_count=os.cpu_count(), platform=platform.platform(),
+                python=platform.python_version(), torch=torch.__version__,
+                jax=jax.__version__, jax_devices=[str(d) for d in jax.devices()],
+                torch_threads=torch.get_num_threads(), load_avg_1min=os.getloadavg()[0],
+                gemm_gflops=gemm)
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+        info["cpu_model"] = names[0] if names else platform.processor()
+    except OSError:
+        info["cpu_model"] = platform.processor()
+    return info
+
+
+def format_table(results):
+    """One line per measured configuration."""
+    rows = [("algo", "config", "PyTorch", "JAX", "JAX/PT", "PT GFLOP/s", "JAX GFLOP/s")]
+    for algo, res in results.items():
+        unit, key = _time_unit(algo)
+        for r in res["runs"]:
+            rows.append((algo, r["label"], f"{r['pytorch_' + key]:.1f} {unit}",
+                         f"{r['jax_' + key]:.1f} {unit}", f"{r['jax_over_pytorch']:.2f}",
+                         f"{r['pytorch_gflops']:.1f}", f"{r['jax_gflops']:.1f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
+                       enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def plot_sweeps(results, path):
+    """Time per update of each backend along each scaling sweep (log scale), ratio annotated."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(algo, name, idx) for algo, res in results.items()
+              for name, idx in res.get("sweeps", {}).items()]
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.2), squeeze=False)
+    for ax, (algo, name, idx) in zip(axes[0], panels):
+        runs = [results[algo]["runs"][i] for i in idx]
+        unit, key = _time_unit(algo)
+        x = np.arange(len(runs))
+        for backend, marker in (("pytorch", "o"), ("jax", "s")):
+            ax.plot(x, [r[f"{backend}_{key}"] for r in runs], marker=marker, label=backend)
+        for xi, r in zip(x, runs):
+            ax.annotate(f"{r['jax_over_pytorch']:.2f}x", (xi, r[f"jax_{key}"]),
+                        textcoords="offset points", xytext=(0, -12), ha="center", fontsize=7)
+        ax.set_yscale("log")
+        ax.set_xticks(x)
+        ax.set_xticklabels([r["label"].replace(", ", "\n") for r in runs], fontsize=7)
+        ax.set_title(f"{algo.upper()}: {name}", fontsize=9)
+        ax.set_ylabel(f"{unit} per update", fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.legend(fontsize=7)
+    fig.suptitle("Update time, PyTorch vs JAX (JAX/PyTorch ratio under the JAX points)",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def run_bench(algos=ALGOS, quick=False, verbose=True):
+    """Measure the headline configs of ``algos`` (plus the scaling sweeps unless ``quick``).
+    Returns {"machine": ..., "quick": ..., algo: {"headline": i, "sweeps": {name: [i, ...]},
+    "runs": [result dicts]}}; indices point into ``runs`` (a config is measured once)."""
+    gemm = max(gemm_gflops(repeats=3 if quick else 10).values())
+    out = {"machine": machine_info(gemm), "quick": bool(quick)}
+    for algo in algos:
+        bench = bench_td3 if algo == "td3" else bench_vpg
+        reps = REPS[algo][0 if quick else 1]
+        runs, seen = [], {}
+
+        def measure(cfg):
+            k = _key(cfg)
+            if k not in seen:
+                r = bench(**cfg, **reps, gemm=gemm, verbose=verbose)
+                r["label"] = _label(algo, cfg)
+                seen[k] = len(runs)
+                runs.append(r)
+            return seen[k]
+
+        res = {"headline": measure(HEADLINE[algo]), "runs": runs}
+        if not quick:
+            res["sweeps"] = {name: [measure(c) for c in cfgs] for name, cfgs in SWEEPS[algo]}
+        out[algo] = res
+    return out
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m spinup.utils.bench",
+    """``python -m spinup.run bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]``."""
+    import json
+
+    from spinup.algos.common.checks import InputError
+
+    parser = argparse.ArgumentParser(prog="python -m spinup.run bench",
                                      description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="algo", required=True)
-    _td3_parser(sub)
-    args = parser.parse_args(argv)
-    args.func(args)
+    parser.add_argument("algos", nargs="*", metavar="ALGO",
+                        help=f"algorithms to time, of {', '.join(ALGOS)} (default: all)")
+    parser.add_argument("--quick", action="store_true",
+                        help="headline configs only, few repetitions (seconds)")
+    parser.add_argument("--json", metavar="PATH", help="write all numbers here")
+    parser.add_argument("--plot", metavar="PATH",
+                        help="write a PNG of the scaling sweeps (not with --quick)")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    for name in args.algos:
+        if name not in ALGOS:
+            raise InputError(f"unknown algorithm {name!r} for bench: expected vpg or td3")
+    algos = [a for a in ALGOS if a in args.algos] if args.algos else list(ALGOS)
+
+    results = run_bench(algos, quick=args.quick)
+    m = results["machine"]
+    print(f"\n{m['cpu_count']} CPUs ({m['cpu_model']}), torch {m['torch']}, jax {m['jax']}, "
+          f"best large matmul {m['gemm_gflops']:.0f} GFLOP/s"
+          + (", quick mode" if args.quick else ""))
+    print(format_table({a: results[a] for a in algos}))
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump(_jsonable(results), f, indent=1)
+        print(f"wrote {args.json}")
+    if args.plot:
+        if args.quick:
+            print("--plot skipped: --quick measures no scaling sweep")
+        elif plot_sweeps({a: results[a] for a in algos}, args.plot):
+            print(f"wrote {args.plot}")
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

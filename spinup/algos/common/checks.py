@@ -2,6 +2,7 @@
 one-line message naming the value and what is accepted, before any work starts."""
 import math
 import numbers
+import re
 
 
 class InputError(ValueError):
@@ -82,3 +83,34 @@ def ac_kwargs(kw, default_hidden, default_activation):
                          "activation")
     return dict(hidden_sizes=hidden_sizes(kw.get("hidden_sizes", default_hidden)),
                 activation=activation(kw.get("activation", default_activation)))
+
+
+def profile_args(profile, profile_warmup, epochs):
+    """``profile`` one of none/update/epoch; when profiling, 0 <= profile_warmup < epochs so
+    that at least one epoch is profiled."""
+    from spinup.utils.profiling import PROFILE_MODES
+    one_of("profile", profile, PROFILE_MODES)
+    if profile == "none":
+        return profile, profile_warmup
+    warmup = nonneg_int("profile_warmup", profile_warmup)
+    if warmup >= epochs:
+        raise InputError(f"profile_warmup={warmup!r}: expected an integer < epochs={epochs}, "
+                         "otherwise no epoch would be profiled")
+    return profile, warmup
+
+
+_DEVICE_RE = re.compile(r"cpu|cuda(:\d+)?|mps")
+
+
+def device(v):
+    """None (pick cuda when available, else cpu), 'cpu', 'cuda', 'cuda:N' or 'mps'."""
+    if v is not None and not (isinstance(v, str) and _DEVICE_RE.fullmatch(v)):
+        raise InputError(f"device={v!r}: expected None, 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    return v
+
+
+def logger_kwargs(v):
+    if v is not None and not isinstance(v, dict):
+        raise InputError(f"logger_kwargs={v!r}: expected a dict such as "
+                         "dict(output_dir='data/run')")
+    return dict(v or {})

@@ -14,7 +14,6 @@ once, so the two backends differ only in their learners.
 """
 import json
 import os.path as osp
-import re
 import time
 
 import numpy as np
@@ -25,7 +24,7 @@ from spinup.algos.common.envs import env_fn_from_config, obs_dim, require_box
 from spinup.algos.common.nets import init_mlp
 from spinup.algos.common.replay_buffer import ReplayBuffer
 from spinup.utils.logx import EpochLogger
-from spinup.utils.profiling import PROFILE_MODES, PhaseTimer, Profiler
+from spinup.utils.profiling import PhaseTimer, Profiler
 from spinup.utils.progress import ProgressBar
 
 TD3_DOC = """
@@ -168,33 +167,12 @@ def check_td3_args(env, kwargs):
             f"at the first update (update_after={kw['update_after']}, update_every="
             f"{kw['update_every']}, replay_size={kw['replay_size']}); expected batch_size <= "
             f"{holds}, or a larger update_after")
-    _check_profile(kw)
-    if kw.get("logger_kwargs") is None:
-        kw["logger_kwargs"] = {}
-    if not isinstance(kw["logger_kwargs"], dict):
-        raise InputError(f"logger_kwargs={kw['logger_kwargs']!r}: expected a dict "
-                         "(output_dir, exp_name)")
+    kw["profile"], kw["profile_warmup"] = checks.profile_args(
+        kw["profile"], kw["profile_warmup"], kw["epochs"])
+    kw["logger_kwargs"] = checks.logger_kwargs(kw.get("logger_kwargs"))
     if "device" in kw:
-        kw["device"] = _check_device(kw["device"])
+        kw["device"] = checks.device(kw["device"])
     return kw
-
-
-def _check_profile(kw):
-    kw["profile"] = checks.one_of("profile", kw["profile"], PROFILE_MODES)
-    if kw["profile"] == "none":
-        return
-    warmup = checks.nonneg_int("profile_warmup", kw["profile_warmup"])
-    if warmup >= kw["epochs"]:
-        raise InputError(f"profile_warmup={warmup!r}: expected an integer below epochs="
-                         f"{kw['epochs']}, else no epoch would be profiled")
-
-
-def _check_device(device):
-    if device is None:
-        return None
-    if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?|mps", device):
-        raise InputError(f"device={device!r}: expected None, 'cpu', 'cuda', 'cuda:N' or 'mps'")
-    return device
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ A backend provides a *learner* with
 import json
 import math
 import os.path as osp
-import re
 import time
 
 import numpy as np
@@ -19,7 +18,7 @@ from spinup.algos.common.checks import InputError
 from spinup.algos.common.gae_buffer import GAEBuffer
 from spinup.algos.common.nets import init_mlp
 from spinup.utils.logx import EpochLogger
-from spinup.utils.profiling import PROFILE_MODES, PhaseTimer, Profiler
+from spinup.utils.profiling import PhaseTimer, Profiler
 from spinup.utils.progress import ProgressBar
 
 VPG_DEFAULT_HIDDEN = (64, 64)
@@ -89,18 +88,6 @@ VPG_DOC = """
     Returns the learner, whose ``act(obs, deterministic=True)`` runs the trained policy.
     """
 
-_DEVICE_RE = re.compile(r"^(cpu|cuda(:\d+)?|mps)$")
-
-
-def check_profile_args(profile, profile_warmup, epochs):
-    checks.one_of("profile", profile, PROFILE_MODES)
-    if profile != "none":
-        warmup = checks.nonneg_int("profile_warmup", profile_warmup)
-        if warmup >= epochs:
-            raise InputError(f"profile_warmup={warmup!r}: expected an integer < epochs={epochs}, "
-                             "otherwise no epoch would be profiled")
-
-
 def check_vpg_args(env, kwargs):
     """Check every VPG argument (``env`` already made from env_fn); return them normalised.
     Raises InputError naming the bad value and what is accepted."""
@@ -116,15 +103,11 @@ def check_vpg_args(env, kwargs):
         kw[name] = checks.number_in(name, kw.get(name), 0.0, 1.0)
     for name in ("pi_lr", "vf_lr"):
         kw[name] = checks.positive_number(name, kw.get(name))
-    logger_kwargs = kw.get("logger_kwargs")
-    if logger_kwargs is not None and not isinstance(logger_kwargs, dict):
-        raise InputError(f"logger_kwargs={logger_kwargs!r}: expected a dict such as "
-                         "dict(output_dir='data/run')")
-    kw["logger_kwargs"] = dict(logger_kwargs or {})
-    check_profile_args(kw.get("profile", "none"), kw.get("profile_warmup", 1), kw["epochs"])
-    device = kw.get("device")
-    if device is not None and not (isinstance(device, str) and _DEVICE_RE.match(device)):
-        raise InputError(f"device={device!r}: expected None, 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    kw["logger_kwargs"] = checks.logger_kwargs(kw.get("logger_kwargs"))
+    kw["profile"], kw["profile_warmup"] = checks.profile_args(
+        kw.get("profile", "none"), kw.get("profile_warmup", 1), kw["epochs"])
+    if "device" in kw:
+        kw["device"] = checks.device(kw["device"])
     return kw
 
 

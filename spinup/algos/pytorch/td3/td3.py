@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from spinup.algos.common.checks import InputError
+from spinup.algos.pytorch.device import resolve_device
 from spinup.algos.common.offpolicy import (TD3_DEVICE_DOC, TD3_DOC, Policy, check_td3_args,
                                            init_td3_params, learner_kwargs, load_run_config,
                                            td3_config, train_td3)
@@ -183,15 +184,6 @@ class TD3Learner:
 
     def _tensor(self, x):
         return torch.as_tensor(np.asarray(x), dtype=self.dtype, device=self.device)
-
-
-def resolve_device(device):
-    """None -> 'cuda' when available, else 'cpu'."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device={device!r}: CUDA is not available here; use 'cpu' or None")
-    return torch.device(device)
 
 
 def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,

@@ -6,7 +6,7 @@ import os.path as osp
 import numpy as np
 import torch
 
-from spinup.algos.common.checks import InputError
+from spinup.algos.pytorch.device import resolve_device
 from spinup.algos.common.envs import space_kind
 from spinup.algos.common.onpolicy import (VPG_DOC, VPG_UPDATE_KEYS, check_vpg_args,
                                           init_vpg_params, learner_kwargs, read_run_config,
@@ -14,17 +14,6 @@ from spinup.algos.common.onpolicy import (VPG_DOC, VPG_UPDATE_KEYS, check_vpg_ar
 from spinup.algos.pytorch.vpg import core
 
 MODEL_FILE = "model.pt"
-
-
-def resolve_device(device):
-    """None -> 'cuda' when available, else 'cpu'; asking for a missing GPU is an InputError."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device={device!r}: CUDA is not available here; use device='cpu'")
-    if device == "mps" and not torch.backends.mps.is_available():
-        raise InputError(f"device={device!r}: MPS is not available here; use device='cpu'")
-    return torch.device(device)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -51,7 +40,7 @@ class VPGLearner:
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh",
                  pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, seed=0, device=None,
                  dtype="float32"):
-        self.device = resolve_device(device if device is None else str(device))
+        self.device = resolve_device(device)
         self.dtype = getattr(torch, np.dtype(dtype).name)  # float64 for parity tests
         self.discrete = space_kind(act_space) == "discrete"
         self.act_shape = () if self.discrete else act_space.shape

@@ -1,0 +1,36 @@
+"""The update-step benchmark: quick mode end to end, and its input check."""
+import json
+
+import pytest
+
+from spinup.algos.common.checks import InputError
+from spinup.utils import bench
+
+
+def test_bench_quick_writes_both_algorithms(tmp_path):
+    path = tmp_path / "b.json"
+    assert bench.main(["--quick", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert data["quick"] is True
+    assert data["machine"]["cpu_count"] >= 1 and data["machine"]["gemm_gflops"] > 0
+    for algo, unit in (("vpg", "ms_per_update"), ("td3", "us_per_update")):
+        run = data[algo]["runs"][data[algo]["headline"]]
+        for backend in ("pytorch", "jax"):
+            assert run[f"{backend}_{unit}"] > 0
+            assert run[f"{backend}_first_call_s"] > 0
+            assert run[f"{backend}_gflops"] > 0
+        assert run["jax_over_pytorch"] > 0
+        assert run["flops_per_update"] > 0
+
+
+def test_bench_unknown_algorithm_raises_before_work(monkeypatch):
+    monkeypatch.setattr(bench, "run_bench", lambda *a, **k: pytest.fail("work was started"))
+    with pytest.raises(InputError, match="'ppo'"):
+        bench.main(["vpg", "ppo"])
+
+
+def test_vpg_flops_counts_value_iterations():
+    one = bench.vpg_update_flops(17, 6, (64, 32), 4000, train_v_iters=1)
+    many = bench.vpg_update_flops(17, 6, (64, 32), 4000, train_v_iters=80)
+    per_v_step = 2 * 4000 * (17 * 64 + 64 * 32 + 32) * 3 - 2 * 4000 * 17 * 64
+    assert many - one == 79 * per_v_step
