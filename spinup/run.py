@@ -121,7 +121,7 @@ def run_algo(cmd, args):
     if "env_fn" in arg_dict:
         raise InputError("--env_fn cannot be given on the command line; use --env ENV_ID")
     if "env_name" not in arg_dict:
-        raise InputError(f"no environment given; add --env ENV_ID, e.g. --env HalfCheetah-v4")
+        raise InputError("no environment given; add --env ENV_ID, e.g. --env HalfCheetah-v4")
     accepted = [p for p in inspect.signature(fn).parameters if p != "env_fn"]
     for key in arg_dict:
         top = key.split(":")[0]

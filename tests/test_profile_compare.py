@@ -1,10 +1,8 @@
 """--profile writes a loadable .prof holding the update; `compare` reads real runs."""
-import os.path as osp
 import pstats
 
 import pytest
 
-from spinup.algos.common.checks import InputError
 from spinup.run import main
 from spinup.utils import compare
 

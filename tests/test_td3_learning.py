@@ -18,18 +18,6 @@ PENDULUM_RUN = dict(ac_kwargs=dict(hidden_sizes=(64, 64)), seed=0, steps_per_epo
 THRESHOLD = -400
 
 
-@pytest.fixture
-def torch_one_thread():
-    """PyTorch on one thread for the test. On 2 cores shared with JAX's thread pool (same
-    pytest process) and other processes, torch's spin-waiting OpenMP threads made this run
-    3-10x slower; one thread is as fast for batch-100 updates and gives the same numbers."""
-    import torch
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def entry_point(backend):
     if backend == "jax":
         from spinup.algos.jax.td3.td3 import td3_jax
@@ -40,7 +28,7 @@ def entry_point(backend):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["pytorch", "jax"])
-def test_td3_learns_pendulum(backend, tmp_path, torch_one_thread):
+def test_td3_learns_pendulum(backend, tmp_path):
     entry_point(backend)(EnvFn("Pendulum-v1"), **PENDULUM_RUN,
                          logger_kwargs=dict(output_dir=str(tmp_path), verbose=False))
     progress = np.atleast_1d(np.genfromtxt(tmp_path / "progress.txt", names=True,

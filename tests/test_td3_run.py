@@ -29,18 +29,6 @@ SHORT_RUN = dict(ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=100, epo
                  num_test_episodes=1, profile="update", profile_warmup=1)
 
 
-@pytest.fixture(autouse=True)
-def torch_one_thread():
-    """PyTorch on one thread in these tests. On 2 cores shared with JAX's thread pool (same
-    pytest process) or other processes, torch's spin-waiting OpenMP threads made a short run
-    up to 100x slower; one thread is as fast for these small updates."""
-    import torch
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def td3(backend):
     """(entry point, load) of a backend."""
     if backend == "jax":

@@ -8,7 +8,6 @@ and a self-contained ``compare.html`` (figure embedded) to ``--out``."""
 import argparse
 import base64
 import html
-import io
 import os
 import os.path as osp
 import pstats

@@ -8,7 +8,6 @@ import string
 import subprocess
 import sys
 import time
-from textwrap import dedent
 
 import cloudpickle
 import numpy as np
@@ -160,9 +159,9 @@ class ExperimentGrid:
                 print("\t" + str(val))
             print()
         n_variants = int(np.prod([len(v) for v in self.vals])) if self.vals else 0
-        print(f" Variants, counting seeds: ".ljust(40) + str(n_variants))
+        print(" Variants, counting seeds: ".ljust(40) + str(n_variants))
         n_seedless = int(np.prod([len(v) for k, v in zip(self.keys, self.vals) if k != "seed"]))
-        print(f" Variants, not counting seeds: ".ljust(40) + str(n_seedless))
+        print(" Variants, not counting seeds: ".ljust(40) + str(n_seedless))
         print("=" * DIV_LINE_WIDTH, flush=True)
 
     def variant_name(self, variant):
