@@ -397,6 +397,7 @@ def format_table(results):
 def plot_sweeps(results, path):
     """Time per update of each backend along each scaling sweep (log scale), ratio annotated."""
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -413,15 +414,18 @@ def plot_sweeps(results, path):
             ax.plot(x, [r[f"{backend}_{key}"] for r in runs], marker=marker, label=backend)
         for xi, r in zip(x, runs):
             ax.annotate(f"{r['jax_over_pytorch']:.2f}x", (xi, r[f"jax_{key}"]),
-                        textcoords="offset points", xytext=(0, -12), ha="center", fontsize=7)
+                        textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.margins(x=0.15, y=0.15)
         ax.set_xticks(x)
         ax.set_xticklabels([r["label"].replace(", ", "\n") for r in runs], fontsize=7)
         ax.set_title(f"{algo.upper()}: {name}", fontsize=9)
         ax.set_ylabel(f"{unit} per update", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.legend(fontsize=7)
-    fig.suptitle("Update time, PyTorch vs JAX (JAX/PyTorch ratio under the JAX points)",
+    fig.suptitle("Update time, PyTorch vs JAX (JAX/PyTorch ratio at the JAX points)",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)

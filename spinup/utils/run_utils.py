@@ -237,7 +237,8 @@ class ExperimentGrid:
                 os.makedirs(out_dir, exist_ok=True)
                 log = open(osp.join(out_dir, "stdout.log"), "w")
                 proc = subprocess.Popen(_command(fn, kwargs), stdout=log,
-                                        stderr=subprocess.STDOUT, env=os.environ.copy())
+                                        stderr=subprocess.STDOUT,
+                                        env=_worker_env(num_workers))
                 running.append((proc, log, exp_name, kwargs["seed"], out_dir, time.time()))
                 print(f"started  {exp_name} (seed {kwargs['seed']}) -> {out_dir}", flush=True)
             time.sleep(0.2)
@@ -260,6 +261,17 @@ class ExperimentGrid:
                     print(colorize(f"FAILED   {tag}", "red", bold=True), flush=True)
         _report(len(jobs), failures)
         return outs
+
+
+def _worker_env(num_workers):
+    """Environment of a parallel variant: unless the user set them, OpenMP/MKL threads are
+    split between the workers, since PyTorch's spin-waiting threads stall badly when the
+    cores are oversubscribed."""
+    env = os.environ.copy()
+    threads = str(max(1, (os.cpu_count() or 1) // num_workers))
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, threads)
+    return env
 
 
 def _unflatten(var):
