@@ -96,3 +96,39 @@ def test_cli_grid_runs_two_variants_in_parallel(tmp_path):
         cfg = json.loads((run / "config.json").read_text())
         assert cfg["ac_kwargs"]["hidden_sizes"] == hid
         assert cfg["exp_name"] == name
+
+
+@pytest.mark.parametrize("argv,model", [
+    (["vpg_jax", "--epochs", "2", "--steps_per_epoch", "2000"], "params.npz"),
+    (["td3_pytorch", "--epochs", "2", "--steps_per_epoch", "400", "--start_steps", "200",
+      "--update_after", "200", "--num_test_episodes", "1", "--max_ep_len", "200"], "model.pt"),
+])
+def test_halfcheetah_cli_run_then_test_policy_and_plot(argv, model, tmp_path):
+    proc = spinup_run(*argv, "--env", "HalfCheetah-v4", "--exp_name", "hc",
+                      "--data_dir", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    run = tmp_path / "hc" / "hc_s0"
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["algo"] == argv[0] and cfg["env_fn"]["env_id"] == "HalfCheetah-v4"
+    rows = (run / "progress.txt").read_text().splitlines()
+    assert len(rows) == 3
+    assert (run / "model" / model).stat().st_size > 0
+    assert f"python -m spinup.run test_policy {run}" in proc.stdout
+
+    proc = spinup_run("test_policy", str(run), "--episodes", "2", "--len", "50", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("\t EpLen 50\n") == 2 and "AverageEpRet" in proc.stdout
+
+    proc = spinup_run("plot", str(tmp_path / "hc"), "--out", str(tmp_path / "c.png"),
+                      cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_test_policy_and_plot_bad_input(tmp_path, capsys):
+    assert main(["test_policy", str(tmp_path / "nope")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert main(["test_policy", str(tmp_path)]) == 2
+    assert "config.json is missing" in capsys.readouterr().err
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "no progress.txt under" in capsys.readouterr().err
