@@ -81,3 +81,19 @@ def obs_dim(space):
     if space.shape is None or len(space.shape) != 1:
         raise InputError(f"observation space {space!r} is not supported: expected a flat Box")
     return int(space.shape[0])
+
+
+def read_run_config(run_dir, default_hidden, default_activation):
+    """(config, env) of a saved run: its config.json (ac_kwargs normalised with the
+    algorithm's defaults) and one env made from the env factory it records."""
+    import json
+    import os.path as osp
+
+    from spinup.algos.common.checks import ac_kwargs
+    path = osp.join(run_dir, "config.json")
+    if not osp.isfile(path):
+        raise InputError(f"{run_dir!r} is not a run directory: it has no config.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg["ac_kwargs"] = ac_kwargs(cfg.get("ac_kwargs"), default_hidden, default_activation)
+    return cfg, env_fn_from_config(cfg)()

@@ -12,7 +12,6 @@ Each backend supplies a *learner* (``spinup/algos/<backend>/td3/td3.py``) with
 Everything else (exploration, replay buffer, episodes, tests, logging, timing, saving) is here,
 once, so the two backends differ only in their learners.
 """
-import json
 import os.path as osp
 import time
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from spinup.algos.common import checks
 from spinup.algos.common.checks import InputError
-from spinup.algos.common.envs import env_fn_from_config, obs_dim, require_box
+from spinup.algos.common.envs import obs_dim, read_run_config, require_box
 from spinup.algos.common.nets import init_mlp
 from spinup.algos.common.replay_buffer import ReplayBuffer
 from spinup.utils.logx import EpochLogger
@@ -365,15 +364,8 @@ class _Saver:
 # ---------------------------------------------------------------------------------------------
 
 def load_run_config(run_dir):
-    """(config, env) of a saved run: config.json, and one env made from its env factory."""
-    path = osp.join(run_dir, "config.json")
-    if not osp.exists(path):
-        raise InputError(f"{run_dir!r} is not a run directory: it has no config.json")
-    with open(path) as f:
-        cfg = json.load(f)
-    env = env_fn_from_config(cfg)()
-    cfg["ac_kwargs"] = checks.ac_kwargs(cfg.get("ac_kwargs"), (256, 256), "relu")
-    return cfg, env
+    """(config, env) of a saved TD3 run."""
+    return read_run_config(run_dir, (256, 256), "relu")
 
 
 def td3_config(algo, env_fn, args):

@@ -6,7 +6,6 @@ A backend provides a *learner* with
 ``act(obs, deterministic)``, ``get_params()``/``set_params()``, ``sync()``, ``save(dir)`` and
 ``load(dir)``. Data crosses that seam as NumPy arrays.
 """
-import json
 import math
 import os.path as osp
 import time
@@ -14,7 +13,6 @@ import time
 import numpy as np
 
 from spinup.algos.common import checks, envs
-from spinup.algos.common.checks import InputError
 from spinup.algos.common.gae_buffer import GAEBuffer
 from spinup.algos.common.nets import init_mlp
 from spinup.utils.logx import EpochLogger
@@ -239,13 +237,5 @@ def train_vpg(env, learner, args, config):
 
 
 def read_run_config(run_dir):
-    """What ``load(run_dir)`` needs to rebuild a VPG learner: the run's config (ac_kwargs
-    normalised) and its environment."""
-    path = osp.join(run_dir, "config.json")
-    if not osp.isfile(path):
-        raise InputError(f"{run_dir!r} is not a run directory: it has no config.json")
-    with open(path) as f:
-        cfg = json.load(f)
-    cfg["ac_kwargs"] = checks.ac_kwargs(cfg.get("ac_kwargs"), VPG_DEFAULT_HIDDEN,
-                                        VPG_DEFAULT_ACTIVATION)
-    return cfg, envs.env_fn_from_config(cfg)()
+    """(config, env) of a saved VPG run: what ``load(run_dir)`` needs to rebuild the learner."""
+    return envs.read_run_config(run_dir, VPG_DEFAULT_HIDDEN, VPG_DEFAULT_ACTIVATION)
