@@ -35,6 +35,25 @@ def _timed(fn):
     return time.perf_counter() - t0
 
 
+def _alternate(learners, inputs, n, out):
+    """Time ``update(inputs[...]) + sync()`` for each learner: one first call (compilation)
+    recorded in ``out`` as ``<name>_first_call_s``, then ``n`` calls each, the backends
+    alternating and their order swapped every round so neither always runs right after the
+    other. Returns {name: [seconds per call]}."""
+    def run(name, i):
+        learner = learners[name]
+        return _timed(lambda: (learner.update(inputs[i % len(inputs)]), learner.sync()))
+
+    for name in learners:
+        out[f"{name}_first_call_s"] = run(name, 0)
+    times = {name: [] for name in learners}
+    for i in range(n):
+        order = list(learners) if i % 2 == 0 else list(learners)[::-1]
+        for name in order:
+            times[name].append(run(name, i + 1))
+    return times
+
+
 # ---------------------------------------------------------------------------------------------
 # TD3
 # ---------------------------------------------------------------------------------------------
@@ -135,18 +154,7 @@ def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every
                update_every=update_every, obs_dim=obs_dim, act_dim=act_dim,
                threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
 
-    def run(name, i):
-        learner = learners[name]
-        return _timed(lambda: (learner.update(blocks[i % len(blocks)]), learner.sync()))
-
-    for name in learners:
-        out[f"{name}_first_call_s"] = run(name, 0)
-    times = {name: [] for name in learners}
-    for i in range(n_blocks):
-        # Swap the order every block so neither backend always runs right after the other.
-        order = list(learners) if i % 2 == 0 else list(learners)[::-1]
-        for name in order:
-            times[name].append(run(name, i + 1))
+    times = _alternate(learners, blocks, n_blocks, out)
     for name, ts in times.items():
         out[f"{name}_us_per_update"] = _median(ts) / update_every * 1e6
         q25, q75, lo, hi = _spread(ts)
@@ -276,17 +284,7 @@ def bench_vpg(hidden_sizes=(64, 32), steps=4000, train_v_iters=80, n_reps=10,
                train_v_iters=train_v_iters, n_reps=n_reps, obs_dim=obs_dim, act_dim=act_dim,
                threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
 
-    def run(name, i):
-        learner = learners[name]
-        return _timed(lambda: (learner.update(batches[i % len(batches)]), learner.sync()))
-
-    for name in learners:
-        out[f"{name}_first_call_s"] = run(name, 0)
-    times = {name: [] for name in learners}
-    for i in range(n_reps):
-        order = list(learners) if i % 2 == 0 else list(learners)[::-1]
-        for name in order:
-            times[name].append(run(name, i + 1))
+    times = _alternate(learners, batches, n_reps, out)
     out["flops_per_update"] = vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps,
                                                train_v_iters)
     for name, ts in times.items():
