@@ -14,9 +14,9 @@ _LAZY = {
     "td3_jax": "spinup.algos.jax.td3.td3",
     "EpochLogger": "spinup.utils.logx",
     "Logger": "spinup.utils.logx",
-    "ExperimentGrid": "spinup.utils.run_utils",
-    "call_experiment": "spinup.utils.run_utils",
-    "setup_logger_kwargs": "spinup.utils.run_utils",
+    "ExperimentGrid": "spinup.commands.run_utils",
+    "call_experiment": "spinup.commands.run_utils",
+    "setup_logger_kwargs": "spinup.commands.run_utils",
 }
 
 __all__ = sorted(_LAZY)

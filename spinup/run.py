@@ -30,10 +30,10 @@ RUN_KEYS = ("exp_name", "data_dir", "datestamp", "num_workers", "num_cpu", "no_p
 
 # Subcommand -> "module:function" taking the remaining argv. Added as their features land.
 SUBCOMMANDS = {
-    "plot": "spinup.utils.plot:main",
-    "test_policy": "spinup.utils.test_policy:main",
-    "compare": "spinup.utils.compare:main",
-    "bench": "spinup.utils.bench:main",
+    "plot": "spinup.commands.plot:main",
+    "test_policy": "spinup.commands.test_policy:main",
+    "compare": "spinup.commands.compare:main",
+    "bench": "spinup.commands.bench:main",
 }
 
 HELP_FLAGS = ("--help", "-h", "help")
@@ -133,7 +133,7 @@ def run_algo(cmd, args):
                              "; run flags: " + ", ".join("--" + k for k in RUN_KEYS))
     if run.get("no_progress"):
         os.environ["SPINUP_NO_PROGRESS"] = "1"
-    from spinup.utils.run_utils import ExperimentGrid
+    from spinup.commands.run_utils import ExperimentGrid
     eg = ExperimentGrid(name=str(run.get("exp_name", "cmd_" + name)))
     for k, v in arg_dict.items():
         eg.add(k, v, shorthand=shorthands.get(k))

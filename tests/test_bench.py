@@ -4,7 +4,7 @@ import json
 import pytest
 
 from spinup.algos.common.checks import InputError
-from spinup.utils import bench
+from spinup.commands import bench
 
 
 def test_bench_quick_writes_both_algorithms(tmp_path):

@@ -4,7 +4,7 @@ import pstats
 import pytest
 
 from spinup.run import main
-from spinup.utils import compare
+from spinup.commands import compare
 
 SHORT_TD3 = ["--env", "Pendulum-v1", "--epochs", "2", "--steps_per_epoch", "300",
              "--start_steps", "100", "--update_after", "100", "--num_test_episodes", "1",

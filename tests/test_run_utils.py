@@ -6,7 +6,7 @@ import cloudpickle
 import pytest
 
 from spinup.algos.common.checks import InputError
-from spinup.utils.run_utils import ExperimentGrid, call_experiment, setup_logger_kwargs
+from spinup.commands.run_utils import ExperimentGrid, call_experiment, setup_logger_kwargs
 from tests.helpers import toy
 
 # The launcher pickles the thunk into a fresh interpreter; ship the test module by value so the

@@ -15,7 +15,7 @@ from spinup.algos.common.onpolicy import VPG_DOC, collect_epoch, make_buffer
 from spinup.utils.logx import EpochLogger
 from spinup.utils.profiling import PhaseTimer
 from spinup.utils.progress import ProgressBar
-from spinup.utils.test_policy import load_policy
+from spinup.commands.test_policy import load_policy
 
 BACKENDS = ["pytorch", "jax"]
 COLUMNS = ["Epoch", "AverageEpRet", "StdEpRet", "MaxEpRet", "MinEpRet", "EpLen", "AverageVVals",

@@ -1,7 +1,7 @@
 """Speed of the update functions, PyTorch against JAX, side by side in one process.
 
     python -m spinup.run bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
-    python -m spinup.utils.bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
+    python -m spinup.commands.bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
 
 One function per algorithm (``bench_td3``, ...), each returning a dict of measurements. The
 backends are timed alternately, block after block, so a change in machine load hits both

@@ -46,7 +46,7 @@ def _prepare(exp_name, thunk, seed=0, data_dir=None, datestamp=False, **kwargs):
 
 def _command(thunk, kwargs):
     payload = base64.b64encode(cloudpickle.dumps((thunk, kwargs))).decode("ascii")
-    return [sys.executable, "-u", "-m", "spinup.utils.run_entrypoint", payload]
+    return [sys.executable, "-u", "-m", "spinup.commands.run_entrypoint", payload]
 
 
 def _error_summary(output_dir):

@@ -1,4 +1,4 @@
-"""Runs one experiment in a subprocess: ``python -m spinup.utils.run_entrypoint PAYLOAD``, where
+"""Runs one experiment in a subprocess: ``python -m spinup.commands.run_entrypoint PAYLOAD``, where
 PAYLOAD is a base64 cloudpickle of ``(thunk, kwargs)``. A failure's traceback is also written to
 ``<output_dir>/error.txt`` so that the launcher can report it."""
 import base64

@@ -15,8 +15,8 @@ import pstats
 import numpy as np
 
 from spinup.algos.common.checks import InputError
-from spinup.utils.plot import read_progress
-from spinup.utils.test_policy import run_info
+from spinup.commands.plot import read_progress
+from spinup.commands.test_policy import run_info
 
 PHASES = ("Env", "Act", "Update", "Test", "Epoch")
 
