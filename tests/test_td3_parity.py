@@ -14,13 +14,17 @@ import numpy as np
 import pytest
 import torch
 
-from spinup.algos.common.offpolicy import init_td3_params
+import gymnasium as gym
+
+from spinup.algos.common.td3 import init_td3_params
 from spinup.algos.jax.td3.td3 import TD3Learner as JaxLearner
 from spinup.algos.pytorch.td3.td3 import TD3Learner as TorchLearner
 
 OBS_DIM, ACT_DIM, HIDDEN = 5, 2, (32, 32)
 # Per-dimension limits, and enough target noise that its clip is exercised.
-LEARNER_KW = dict(obs_dim=OBS_DIM, act_dim=ACT_DIM, act_limit=np.array([1.0, 2.0], np.float32),
+ACT_LIMIT = np.array([1.0, 2.0], np.float32)
+LEARNER_KW = dict(obs_space=gym.spaces.Box(-np.inf, np.inf, (OBS_DIM,)),
+                  act_space=gym.spaces.Box(-ACT_LIMIT, ACT_LIMIT),
                   hidden_sizes=HIDDEN, activation="relu", gamma=0.9, polyak=0.8, pi_lr=1e-2,
                   q_lr=1e-2, target_noise=0.5, noise_clip=0.5, policy_delay=2, seed=0,
                   dtype="float64")
@@ -53,7 +57,7 @@ def make_batches(n, batch=64, seed=0):
     rng = np.random.default_rng(seed)
     shape = (n, batch)
     return dict(obs=rng.standard_normal(shape + (OBS_DIM,)),
-                act=rng.uniform(-1, 1, shape + (ACT_DIM,)) * LEARNER_KW["act_limit"],
+                act=rng.uniform(-1, 1, shape + (ACT_DIM,)) * ACT_LIMIT,
                 rew=rng.standard_normal(shape), obs2=rng.standard_normal(shape + (OBS_DIM,)),
                 done=(rng.uniform(size=shape) < 0.2).astype(np.float64))
 

@@ -11,7 +11,7 @@ import pytest
 from spinup.algos import registry
 from spinup.algos.common.checks import InputError
 from spinup.algos.common.envs import EnvFn
-from spinup.algos.common.offpolicy import init_td3_params
+from spinup.algos.common.td3 import init_td3_params
 
 BACKENDS = ["pytorch", "jax"]
 
@@ -85,7 +85,7 @@ def test_halfcheetah_run_writes_logs_and_a_model_that_loads(backend, tmp_path):
     assert ret == pytest.approx(col["AverageTestEpRet"][-1], rel=1e-4, abs=1e-4)
     # Training moved the weights away from their initial values.
     init = init_td3_params(17, 6, (32, 32), 3)
-    assert not np.allclose(policy.learner.get_params()["pi/0/w"], init["pi/0/w"])
+    assert not np.allclose(policy.get_params()["pi/0/w"], init["pi/0/w"])
 
 
 def _bad_cases():
@@ -138,7 +138,7 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_model(backend, tmp_path)
         fn(EnvFn("Pendulum-v1"), ac_kwargs=dict(hidden_sizes=(16,)), steps_per_epoch=100,
            epochs=3, start_steps=100, update_after=101, update_every=50, batch_size=32,
            q_lr=1e30, num_test_episodes=1, logger_kwargs=quiet(tmp_path))
-    params = load(str(tmp_path)).learner.get_params()
+    params = load(str(tmp_path)).get_params()
     init = init_td3_params(3, 1, (16,), 0)
     for k, v in init.items():
         np.testing.assert_array_equal(params[k], v, err_msg=k)

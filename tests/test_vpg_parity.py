@@ -12,7 +12,7 @@ import jax
 import numpy as np
 import pytest
 
-from spinup.algos.common.onpolicy import VPG_UPDATE_KEYS, init_vpg_params
+from spinup.algos.common.vpg import VPG_UPDATE_KEYS, init_vpg_params
 from spinup.algos.jax.vpg.vpg import VPGLearner as JaxLearner
 from spinup.algos.pytorch.vpg.vpg import VPGLearner as TorchLearner
 

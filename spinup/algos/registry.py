@@ -13,8 +13,8 @@ BACKENDS = ("pytorch", "jax")
 # algo family -> "module:function" that checks a full set of keyword arguments
 # (signature defaults applied, env_fn already made into an env) before any work starts.
 CHECKERS = {
-    "vpg": "spinup.algos.common.onpolicy:check_vpg_args",
-    "td3": "spinup.algos.common.offpolicy:check_td3_args",
+    "vpg": "spinup.algos.common.vpg:check_vpg_args",
+    "td3": "spinup.algos.common.td3:check_td3_args",
 }
 
 ENTRY_POINTS = {

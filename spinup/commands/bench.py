@@ -112,7 +112,9 @@ def chain_gflops(batch, width, length=200, repeats=5):
 
 
 def _td3_learners(backends, obs_dim, act_dim, hidden_sizes, policy_delay, seed):
-    kw = dict(obs_dim=obs_dim, act_dim=act_dim, act_limit=np.ones(act_dim, np.float32),
+    from gymnasium import spaces
+    kw = dict(obs_space=spaces.Box(-np.inf, np.inf, (obs_dim,)),
+              act_space=spaces.Box(-1.0, 1.0, (act_dim,)),
               hidden_sizes=tuple(hidden_sizes), policy_delay=policy_delay, seed=seed)
     learners = {}
     for name in backends:

@@ -4,9 +4,7 @@ import math
 import numbers
 import re
 
-
-class InputError(ValueError):
-    """Bad user input. ``spinup.run`` prints the message alone and exits with status 2."""
+from spinup.utils.errors import InputError  # noqa: F401  (re-exported: the usual import path)
 
 
 def _is_int(v):

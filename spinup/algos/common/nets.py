@@ -20,10 +20,3 @@ def init_mlp(rng, net, sizes):
         params[f"{net}/{i}/b"] = rng.uniform(-bound, bound, (fan_out,)).astype(np.float32)
     return params
 
-
-def mlp_layers(params, net):
-    """Number of layers of MLP ``net`` in a canonical dict."""
-    n = 0
-    while f"{net}/{n}/w" in params:
-        n += 1
-    return n

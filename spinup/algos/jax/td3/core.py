@@ -1,82 +1,53 @@
-"""TD3 networks in Haiku: actor ``act_limit * tanh(mlp(obs))``, critics
-``mlp(concat(obs, act))`` squeezed to ``(batch,)``."""
+"""TD3's networks in JAX (Haiku): actor ``act_limit * tanh(mlp(obs))`` and critics
+``mlp(concat(obs, act))`` squeezed to ``(batch,)``, as pure functions of their parameters.
+Haiku modules: 'pi/linear_<i>' for the actor, 'q/linear_<i>' for every critic (Q1, Q2 and
+their targets share one transform; see spinup/algos/jax/nets.py for the canonical names)."""
 import os
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 import haiku as hk  # noqa: E402
-import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-ACTIVATIONS = dict(relu=jax.nn.relu, tanh=jnp.tanh, elu=jax.nn.elu, gelu=jax.nn.gelu,
-                   sigmoid=jax.nn.sigmoid, softplus=jax.nn.softplus,
-                   leaky_relu=jax.nn.leaky_relu, selu=jax.nn.selu, identity=lambda x: x)
+from spinup.algos.jax.nets import mlp  # noqa: E402
+
+# Haiku module of each canonical net.
+MODULES = dict(pi="pi", q1="q", q2="q")
 
 
-class MLP(hk.Module):
-    """Linear layers 'linear_0', 'linear_1', ... with ``activation`` between them."""
+class MLPActor(hk.Module):
+    """``act_limit * tanh(mlp(obs))``."""
 
-    def __init__(self, sizes, activation, output_activation=None, name=None):
+    def __init__(self, act_dim, hidden_sizes, activation, act_limit, name="pi"):
         super().__init__(name=name)
-        self.sizes, self.activation = sizes, activation
-        self.output_activation = output_activation
+        self.sizes, self.activation = [*hidden_sizes, act_dim], activation
+        self.act_limit = act_limit
 
-    def __call__(self, x):
-        for j, size in enumerate(self.sizes):
-            x = hk.Linear(size, name=f"linear_{j}")(x)
-            if j < len(self.sizes) - 1:
-                x = self.activation(x)
-        return x if self.output_activation is None else self.output_activation(x)
+    def __call__(self, obs):
+        return self.act_limit * mlp(obs, self.sizes, self.activation, jnp.tanh)
 
 
-def mlp_actor(act_dim, hidden_sizes, activation, act_limit):
-    """(obs) -> act_limit * tanh(mlp(obs)), as a Haiku transform named 'pi'."""
-    def pi(obs):
-        mu = MLP([*hidden_sizes, act_dim], ACTIVATIONS[activation], jnp.tanh, name="pi")(obs)
-        return act_limit * mu
-    return hk.without_apply_rng(hk.transform(pi))
+class MLPQFunction(hk.Module):
+    """``Q(obs, act)``, squeezed to ``(batch,)``."""
 
+    def __init__(self, hidden_sizes, activation, name="q"):
+        super().__init__(name=name)
+        self.sizes, self.activation = [*hidden_sizes, 1], activation
 
-def mlp_q_function(hidden_sizes, activation):
-    """(obs, act) -> Q, as a Haiku transform named 'q' (the same transform serves Q1, Q2
-    and their targets, with different parameters)."""
-    def q(obs, act):
+    def __call__(self, obs, act):
         x = jnp.concatenate([obs, act], axis=-1)
-        return jnp.squeeze(MLP([*hidden_sizes, 1], ACTIVATIONS[activation], name="q")(x), -1)
-    return hk.without_apply_rng(hk.transform(q))
+        return jnp.squeeze(mlp(x, self.sizes, self.activation), -1)
 
 
 class MLPActorCritic:
-    """The apply functions of the actor and critics (Haiku keeps parameters apart)."""
+    """The pure apply functions ``pi(params, obs)`` and ``q(params, obs, act)`` (the same
+    ``q`` serves Q1, Q2 and their targets, with different parameters)."""
 
-    def __init__(self, obs_dim, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu"):
-        self.pi = mlp_actor(act_dim, hidden_sizes, activation, np.asarray(act_limit)).apply
-        self.q = mlp_q_function(hidden_sizes, activation).apply
-
-
-# Canonical parameters ('pi/0/w' shaped (in, out), 'pi/0/b', ...) <-> Haiku trees
-# ({'pi/linear_0': {'w', 'b'}, ...}; the critics' trees use the module name 'q').
-
-HAIKU_MODULE = dict(pi="pi", q1="q", q2="q")
-
-
-def to_haiku(params, net, suffix="", dtype=jnp.float32):
-    """The Haiku tree of network ``net`` ('pi', 'q1', 'q2') from canonical arrays."""
-    tree, i = {}, 0
-    while f"{net}{suffix}/{i}/w" in params:
-        tree[f"{HAIKU_MODULE[net]}/linear_{i}"] = {
-            "w": jnp.asarray(params[f"{net}{suffix}/{i}/w"], dtype=dtype),
-            "b": jnp.asarray(params[f"{net}{suffix}/{i}/b"], dtype=dtype)}
-        i += 1
-    return tree
-
-
-def from_haiku(tree, net, suffix=""):
-    """Canonical NumPy arrays of network ``net`` from its Haiku tree."""
-    params = {}
-    for module, leaves in tree.items():
-        i = int(module.rsplit("_", 1)[1])
-        for leaf in ("w", "b"):
-            params[f"{net}{suffix}/{i}/{leaf}"] = np.asarray(leaves[leaf])
-    return params
+    def __init__(self, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu"):
+        act_limit = np.asarray(act_limit)
+        hidden_sizes = tuple(hidden_sizes)
+        self.pi = hk.without_apply_rng(hk.transform(
+            lambda obs: MLPActor(act_dim, hidden_sizes, activation, act_limit)(obs))).apply
+        self.q = hk.without_apply_rng(hk.transform(
+            lambda obs, act: MLPQFunction(hidden_sizes, activation)(obs, act))).apply

@@ -1,5 +1,6 @@
-"""TD3 (Fujimoto et al. 2018), JAX learner (Haiku + Optax). The training loop is shared:
-spinup.algos.common.offpolicy.train_td3."""
+"""TD3 (Fujimoto et al. 2018) in JAX (Haiku + Optax): the learner and the entry point. The
+loop, the replay buffer, the exploration noise and the checks are shared with the PyTorch
+backend (spinup.algos.common.td3)."""
 import os
 import os.path as osp
 from typing import NamedTuple
@@ -12,12 +13,16 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 from jax import lax  # noqa: E402
 
-from spinup.algos.common.checks import InputError  # noqa: E402
-from spinup.algos.common.offpolicy import (TD3_DOC, Policy, check_td3_args,  # noqa: E402
-                                           init_td3_params, learner_kwargs, load_run_config,
-                                           td3_config, train_td3)
+from spinup.algos.common.td3 import (add_exploration_noise, check_td3_args,  # noqa: E402
+                                     init_td3_params, noise_rng, read_td3_config, train_td3)
+from spinup.algos.jax import nets  # noqa: E402
 from spinup.algos.jax.td3 import core  # noqa: E402
-from spinup.utils.serialization_utils import load_flat_npz, save_flat_npz  # noqa: E402
+from spinup.utils.errors import RunFileError  # noqa: E402
+from spinup.utils.serialization_utils import (generator_state, load_npz,  # noqa: E402
+                                              save_npz, set_generator_state)
+
+MODEL_FILE = "params.npz"
+NETS = ("pi", "q1", "q2")
 
 
 class TD3State(NamedTuple):
@@ -33,20 +38,22 @@ class TD3Learner:
     """Actor, twin critics, their targets and optimizers. ``update`` runs one block of
     updates on minibatches shaped ``[n_updates, batch, ...]`` as one jitted ``lax.scan``."""
 
-    def __init__(self, obs_dim, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu",
-                 gamma=0.99, polyak=0.995, pi_lr=1e-3, q_lr=1e-3, target_noise=0.2,
-                 noise_clip=0.5, policy_delay=2, seed=0, dtype="float32"):
+    def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu",
+                 gamma=0.99, polyak=0.995, pi_lr=1e-3, q_lr=1e-3, act_noise=0.1,
+                 target_noise=0.2, noise_clip=0.5, policy_delay=2, seed=0, dtype="float32"):
+        obs_dim, act_dim = obs_space.shape[0], act_space.shape[0]
         self.gamma, self.polyak, self.policy_delay = gamma, polyak, policy_delay
-        self.target_noise, self.noise_clip = target_noise, noise_clip
-        self.dtype = check_dtype(dtype)
-        self.act_limit = np.asarray(act_limit, dtype=self.dtype)
-        self.ac = core.MLPActorCritic(obs_dim, act_dim, self.act_limit, hidden_sizes, activation)
+        self.act_noise, self.target_noise, self.noise_clip = act_noise, target_noise, noise_clip
+        self.dtype = nets.check_dtype(dtype)
+        self.act_limit_np = np.asarray(act_space.high, dtype=np.float32)
+        self.act_limit = np.asarray(act_space.high, dtype=self.dtype)
+        self.ac = core.MLPActorCritic(act_dim, self.act_limit, hidden_sizes, activation)
         self.pi_optimizer = optax.adam(pi_lr)
         self.q_optimizer = optax.adam(q_lr)
-        params = init_td3_params(obs_dim, act_dim, hidden_sizes, seed)
-        ac, ac_targ = self._trees(params)
+        ac, ac_targ = self._trees(init_td3_params(obs_dim, act_dim, hidden_sizes, seed))
         self.state = TD3State(ac, ac_targ, self.pi_optimizer.init(ac["pi"]),
                               self.q_optimizer.init(q_params(ac)), jax.random.PRNGKey(seed))
+        self.noise_rng = noise_rng(seed)  # exploration noise (NumPy: the same in both backends)
         self._update_block = jax.jit(self.update_block)
         self._draw_normal = jax.jit(draw_normal, static_argnums=(1, 2))
         self._act = jax.jit(self.ac.pi)
@@ -65,6 +72,7 @@ class TD3Learner:
         return data["rew"] + self.gamma * (1 - data["done"]) * q_pi_targ
 
     def compute_loss_q(self, q, ac_targ, data, eps):
+        """MSE of Q1 and Q2 against the (constant) backup; also Q1, Q2 for logging."""
         q1 = self.ac.q(q["q1"], data["obs"], data["act"])
         q2 = self.ac.q(q["q2"], data["obs"], data["act"])
         backup = lax.stop_gradient(self.compute_targets(ac_targ, data, eps))
@@ -72,12 +80,14 @@ class TD3Learner:
         return loss_q, (q1, q2)
 
     def compute_loss_pi(self, pi, q1, data):
+        """-Q1(s, pi(s)).mean()."""
         q1_pi = self.ac.q(q1, data["obs"], self.ac.pi(pi, data["obs"]))
         return -q1_pi.mean()
 
     # --- One update, and a block of them ---------------------------------------------------
 
     def update_q(self, state, data, eps):
+        """One Adam step on both critics."""
         (loss_q, (q1, q2)), grads = jax.value_and_grad(self.compute_loss_q, has_aux=True)(
             q_params(state.ac), state.ac_targ, data, eps)
         updates, q_opt = self.q_optimizer.update(grads, state.q_opt)
@@ -85,6 +95,7 @@ class TD3Learner:
         return state._replace(ac={**state.ac, **q}, q_opt=q_opt), (loss_q, q1, q2)
 
     def update_pi(self, state, data):
+        """One Adam step on the actor, the critics frozen."""
         # Only pi is differentiated; Q enters as a constant, so it is frozen by construction.
         loss_pi, grads = jax.value_and_grad(self.compute_loss_pi)(
             state.ac["pi"], state.ac["q1"], data)
@@ -93,6 +104,7 @@ class TD3Learner:
         return state._replace(ac={**state.ac, "pi": pi}, pi_opt=pi_opt), loss_pi
 
     def update_targets(self, state):
+        """Polyak averaging of all target networks."""
         # targ <- polyak * targ + (1 - polyak) * online: the target moves slowly.
         ac_targ = jax.tree.map(lambda t, o: self.polyak * t + (1 - self.polyak) * o,
                                state.ac_targ, state.ac)
@@ -143,9 +155,12 @@ class TD3Learner:
 
     # --- Acting ----------------------------------------------------------------------------
 
-    def act(self, obs):
-        """The deterministic action ``pi(obs)`` as a NumPy array."""
-        return np.asarray(self._act(self.state.ac["pi"], np.asarray(obs, dtype=self.dtype)))
+    def act(self, obs, deterministic=True):
+        """``pi(obs)`` as NumPy; with ``deterministic=False`` plus TD3's exploration noise."""
+        a = np.asarray(self._act(self.state.ac["pi"], np.asarray(obs, dtype=self.dtype)))
+        if deterministic:
+            return a
+        return add_exploration_noise(a, self.act_noise, self.act_limit_np, self.noise_rng)
 
     # --- Inspection (parity tests) ---------------------------------------------------------
 
@@ -159,51 +174,68 @@ class TD3Learner:
         loss_pi, grads_pi = jax.value_and_grad(self.compute_loss_pi)(s.ac["pi"], s.ac["q1"], data)
         out = dict(Targ=self.compute_targets(s.ac_targ, data, eps), LossQ=loss_q, LossPi=loss_pi)
         out = {k: np.asarray(v) for k, v in out.items()}
-        grads = {**core.from_haiku(grads_q["q1"], "q1"), **core.from_haiku(grads_q["q2"], "q2"),
-                 **core.from_haiku(grads_pi, "pi")}
+        grads = {**self._canonical(grads_q["q1"], "q1"), **self._canonical(grads_q["q2"], "q2"),
+                 **self._canonical(grads_pi, "pi")}
         out.update({"grad/" + k: v for k, v in grads.items()})
         return out
 
-    # --- Parameters, saving ----------------------------------------------------------------
+    # --- Parameters, checkpoints, saving ---------------------------------------------------
 
     def get_params(self):
         """Online and target networks as canonical NumPy arrays ('pi/0/w', 'q1_targ/1/b'...)."""
         params = {}
-        for net in ("pi", "q1", "q2"):
-            params.update(core.from_haiku(self.state.ac[net], net))
-            params.update(core.from_haiku(self.state.ac_targ[net], net, "_targ"))
+        for net in NETS:
+            params.update(self._canonical(self.state.ac[net], net))
+            params.update(self._canonical(self.state.ac_targ[net], net, "_targ"))
         return params
 
     def set_params(self, params):
         ac, ac_targ = self._trees(params)
         self.state = self.state._replace(ac=ac, ac_targ=ac_targ)
 
+    def state_dict(self):
+        """The whole TD3State (networks, targets, optimizer states, target-noise key) and the
+        exploration-noise stream."""
+        state = {f"state/{k}": v for k, v in nets.flatten_state(self.state).items()}
+        state["rng/noise"] = generator_state(self.noise_rng)
+        return state
+
+    def load_state_dict(self, state):
+        flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
+        self.state = nets.unflatten_state(self.state, flat, "checkpoint")
+        set_generator_state(self.noise_rng, state["rng/noise"])
+
     def sync(self):
+        """Block until queued device work is done (so timers charge it to the right phase)."""
         jax.block_until_ready(self.state)
 
     def save(self, model_dir):
         """``<model_dir>/params.npz``: the whole TD3State (networks, targets, optimizer
-        states, key) flattened by key path. Written to a temporary file first so a crash
-        never leaves a broken model in place of the last good one."""
-        os.makedirs(model_dir, exist_ok=True)
-        leaves = jax.tree_util.tree_flatten_with_path(self.state)[0]
-        flat = {_keystr(path): np.asarray(leaf) for path, leaf in leaves}
-        tmp = osp.join(model_dir, "params.tmp.npz")
-        save_flat_npz(tmp, flat)
-        os.replace(tmp, osp.join(model_dir, "params.npz"))
+        states, key) flattened by key path, written atomically."""
+        return save_npz(osp.join(model_dir, MODEL_FILE), nets.flatten_state(self.state))
 
     def load(self, model_dir):
-        flat = load_flat_npz(osp.join(model_dir, "params.npz"))
-        leaves, treedef = jax.tree_util.tree_flatten_with_path(self.state)
-        new = [jnp.asarray(flat[_keystr(path)], dtype=leaf.dtype) for path, leaf in leaves]
-        self.state = jax.tree_util.tree_unflatten(treedef, new)
+        """Read what ``save`` wrote; returns the learner."""
+        path = osp.join(model_dir, MODEL_FILE)
+        try:
+            self.state = nets.unflatten_state(self.state, load_npz(path, "saved model"),
+                                              "saved model")
+        except (KeyError, ValueError) as e:
+            raise RunFileError(f"{path}: saved model does not match the run's networks "
+                               f"({str(e).splitlines()[0]})") from None
+        return self
 
     def _trees(self, params):
         """(online, target) Haiku trees from canonical arrays."""
-        ac = {net: core.to_haiku(params, net, dtype=self.dtype) for net in ("pi", "q1", "q2")}
-        ac_targ = {net: core.to_haiku(params, net, "_targ", dtype=self.dtype)
-                   for net in ("pi", "q1", "q2")}
+        ac = {net: nets.from_canonical(params, net, core.MODULES[net], dtype=self.dtype)
+              for net in NETS}
+        ac_targ = {net: nets.from_canonical(params, net, core.MODULES[net], "_targ", self.dtype)
+                   for net in NETS}
         return ac, ac_targ
+
+    @staticmethod
+    def _canonical(tree, net, suffix=""):
+        return nets.to_canonical(tree, net, core.MODULES[net], suffix)
 
 
 def q_params(ac):
@@ -212,22 +244,23 @@ def q_params(ac):
 
 
 def draw_normal(key, shape, dtype):
+    """(next key, standard-normal draws of ``shape``)."""
     key, sub = jax.random.split(key)
     return key, jax.random.normal(sub, shape, dtype)
 
 
-def check_dtype(dtype):
-    """'float32', or 'float64' inside ``with jax.enable_x64(True):`` (parity tests)."""
-    if dtype == "float64" and not jax.config.jax_enable_x64:
-        raise InputError("dtype='float64' needs 64-bit JAX: build and use the learner inside "
-                         "`with jax.enable_x64(True):`")
-    if dtype not in ("float32", "float64"):
-        raise InputError(f"dtype={dtype!r}: expected 'float32' or 'float64'")
-    return np.dtype(dtype)
+def learner_from_config(cfg, env):
+    """A fresh learner shaped like a saved run (its config.json and env)."""
+    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
+                      act_noise=cfg.get("act_noise", 0.1), seed=cfg.get("seed", 0))
 
 
-def _keystr(path):
-    return jax.tree_util.keystr(path, simple=True, separator="/")
+def load(run_dir):
+    """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
+    cfg, env = read_td3_config(run_dir)
+    learner = learner_from_config(cfg, env)
+    env.close()
+    return learner.load(osp.join(run_dir, "model"))
 
 
 def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
@@ -236,25 +269,112 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
             act_noise=0.1, target_noise=0.2, noise_clip=0.5, policy_delay=2,
             num_test_episodes=10, max_ep_len=1000, logger_kwargs=dict(), save_freq=1,
             profile="none", profile_warmup=1):
-    args = {k: v for k, v in locals().items() if k != "env_fn"}
+    r"""
+    Twin Delayed Deep Deterministic Policy Gradient (TD3)
+
+    Args:
+        env_fn : A function which creates a copy of the environment (e.g.
+            ``spinup.algos.common.envs.EnvFn('HalfCheetah-v4')``). The environment must
+            satisfy the gymnasium API and have a bounded, symmetric Box action space.
+
+        ac_kwargs (dict): The actor and critics: ``hidden_sizes`` (default (256, 256)) and
+            ``activation`` (default 'relu'; a name such as 'tanh', or a framework's
+            activation). The actor is ``act_limit * tanh(mlp(obs))``; the critics Q1, Q2 are
+            MLPs on ``concat(obs, act)``.
+
+        seed (int): Seed for the initial networks (drawn in NumPy, so the same in both
+            backends), the replay buffer, the exploration noise, the target noise and the
+            environments.
+
+        steps_per_epoch (int): Number of steps of interaction (state-action pairs) for the
+            agent and the environment in each epoch.
+
+        epochs (int): Number of epochs to run and train agent.
+
+        replay_size (int): Maximum length of replay buffer.
+
+        gamma (float): Discount factor. (Always between 0 and 1.)
+
+        polyak (float): Interpolation factor in polyak averaging for target networks.
+            Target networks are updated towards main networks according to:
+
+            .. math:: \theta_{\text{targ}} \leftarrow
+                \rho \theta_{\text{targ}} + (1-\rho) \theta
+
+            where :math:`\rho` is polyak. (Always between 0 and 1, usually close to 1.)
+
+        pi_lr (float): Learning rate for policy.
+
+        q_lr (float): Learning rate for Q-networks.
+
+        batch_size (int): Minibatch size for SGD. At most what the replay buffer holds at
+            the first update.
+
+        start_steps (int): Number of steps for uniform-random action selection, before
+            running real policy. Helps exploration.
+
+        update_after (int): Number of env interactions to collect before starting to do
+            gradient descent updates. Ensures replay buffer is full enough for useful
+            updates.
+
+        update_every (int): Number of env interactions that should elapse between gradient
+            descent updates. Each time, update_every updates are made, each on its own
+            minibatch, so the ratio of env steps to gradient steps stays 1.
+
+        act_noise (float): Stddev for Gaussian exploration noise added to policy at
+            training time. (At test time, no noise is added.)
+
+        target_noise (float): Stddev for smoothing noise added to target policy (drawn per
+            sample and per action dimension).
+
+        noise_clip (float): Limit for absolute value of target policy smoothing noise.
+
+        policy_delay (int): Policy will only be updated once every policy_delay times for
+            each update of the Q-networks (update j of a block updates the policy and the
+            target networks when j % policy_delay == 0).
+
+        num_test_episodes (int): Number of episodes to test the deterministic policy at the
+            end of each epoch.
+
+        max_ep_len (int): Maximum length of trajectory / episode / rollout. Reaching it is a
+            time limit, not a terminal state: the Q target still bootstraps.
+
+        logger_kwargs (dict): Keyword args for EpochLogger (output_dir, exp_name).
+
+        save_freq (int): How often (in terms of gap between epochs) to save the current
+            networks (and always at the last epoch), into ``<output_dir>/model/``.
+
+        profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
+            whole epochs); the profile is saved as ``<output_dir>/profile/<mode>.prof``.
+
+        profile_warmup (int): Number of epochs left out of the profile (JIT compilation and
+            warm-up happen there). Must be less than epochs when profiling.
+
+    Logs per epoch (Epoch counts from 1): EpRet, TestEpRet (avg/std/min/max), EpLen,
+    TestEpLen, TotalEnvInteracts, Q1Vals, Q2Vals (avg/std/min/max), LossPi, LossQ, TimeEnv,
+    TimeAct, TimeUpdate, TimeTest, TimeEpoch (seconds this epoch) and Time (since the start).
+
+    Returns the learner, whose ``act(obs, deterministic=True)`` runs the trained policy.
+    """
     env = env_fn()
     try:
-        args = check_td3_args(env, args)
-    except InputError:
+        args = check_td3_args(env, dict(
+            ac_kwargs=ac_kwargs, seed=seed, steps_per_epoch=steps_per_epoch, epochs=epochs,
+            replay_size=replay_size, gamma=gamma, polyak=polyak, pi_lr=pi_lr, q_lr=q_lr,
+            batch_size=batch_size, start_steps=start_steps, update_after=update_after,
+            update_every=update_every, act_noise=act_noise, target_noise=target_noise,
+            noise_clip=noise_clip, policy_delay=policy_delay,
+            num_test_episodes=num_test_episodes, max_ep_len=max_ep_len,
+            logger_kwargs=logger_kwargs, save_freq=save_freq, profile=profile,
+            profile_warmup=profile_warmup))
+        learner = TD3Learner(env.observation_space, env.action_space,
+                             hidden_sizes=args["ac_kwargs"]["hidden_sizes"],
+                             activation=args["ac_kwargs"]["activation"], gamma=args["gamma"],
+                             polyak=args["polyak"], pi_lr=args["pi_lr"], q_lr=args["q_lr"],
+                             act_noise=args["act_noise"], target_noise=args["target_noise"],
+                             noise_clip=args["noise_clip"], policy_delay=args["policy_delay"],
+                             seed=args["seed"])
+    except BaseException:
         env.close()
         raise
-    learner = TD3Learner(**learner_kwargs(args, env))
-    train_td3(env_fn, env, learner, td3_config("td3_jax", env_fn, args), **args)
-
-
-td3_jax.__doc__ = TD3_DOC
-
-
-def load(run_dir):
-    """The policy of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
-    cfg, env = load_run_config(run_dir)
-    learner = TD3Learner(**learner_kwargs(cfg, env))
-    learner.load(osp.join(run_dir, "model"))
-    policy = Policy(learner, env.action_space, cfg.get("act_noise", 0.1), cfg.get("seed", 0))
-    env.close()
-    return policy
+    return train_td3("td3_jax", env_fn, env, learner, args)

@@ -1,13 +1,8 @@
 """VPG's networks in JAX (Haiku): a Gaussian or categorical actor and a value critic, as pure
-functions of their parameters.
-
-Parameters cross the backend seam in canonical form (see spinup.algos.common.nets):
-'pi/<i>/w' shaped (in, out), 'pi/<i>/b', 'pi/log_std', 'v/<i>/w', 'v/<i>/b'. In Haiku they
-live at module 'pi/linear_<i>' (leaves 'w', 'b') and module 'pi' (leaf 'log_std').
-"""
+functions of their parameters. Haiku modules: 'pi/linear_<i>' and 'pi' (leaf 'log_std') for
+the actor, 'v/linear_<i>' for the critic (see spinup/algos/jax/nets.py for the canonical
+names)."""
 import os
-import re
-from functools import partial
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
@@ -17,22 +12,12 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from spinup.algos.common.envs import space_kind  # noqa: E402
-
-ACTIVATIONS = dict(relu=jax.nn.relu, tanh=jnp.tanh, elu=jax.nn.elu,
-                   gelu=partial(jax.nn.gelu, approximate=False),  # torch's nn.GELU is exact
-                   sigmoid=jax.nn.sigmoid, softplus=jax.nn.softplus,
-                   leaky_relu=jax.nn.leaky_relu, selu=jax.nn.selu, identity=lambda x: x)
-
-
-def mlp(x, sizes, activation):
-    for j, size in enumerate(sizes):
-        x = hk.Linear(size, name=f"linear_{j}")(x)
-        if j < len(sizes) - 1:
-            x = ACTIVATIONS[activation](x)
-    return x
+from spinup.algos.jax.nets import mlp  # noqa: E402
 
 
 class MLPCategoricalActor(hk.Module):
+    """Logits of a categorical distribution over ``act_n`` actions."""
+
     def __init__(self, act_n, hidden_sizes, activation, name="pi"):
         super().__init__(name=name)
         self.sizes, self.activation = [*hidden_sizes, act_n], activation
@@ -42,6 +27,8 @@ class MLPCategoricalActor(hk.Module):
 
 
 class MLPGaussianActor(hk.Module):
+    """Mean of a diagonal Gaussian, and its state-independent ``log_std``."""
+
     def __init__(self, act_dim, hidden_sizes, activation, name="pi"):
         super().__init__(name=name)
         self.sizes, self.activation = [*hidden_sizes, act_dim], activation
@@ -54,6 +41,8 @@ class MLPGaussianActor(hk.Module):
 
 
 class MLPCritic(hk.Module):
+    """V(obs), squeezed to ``(batch,)``."""
+
     def __init__(self, hidden_sizes, activation, name="v"):
         super().__init__(name=name)
         self.sizes, self.activation = [*hidden_sizes, 1], activation
@@ -66,6 +55,8 @@ class MLPCritic(hk.Module):
 # Distributions over the actor's output
 # ----------------------------------------------------------------------------------------------
 class Categorical:
+    """The distribution given the actor's logits."""
+
     @staticmethod
     def sample(logits, key):
         return jax.random.categorical(key, logits)
@@ -86,6 +77,8 @@ class Categorical:
 
 
 class DiagGaussian:
+    """The distribution given the actor's ``(mu, log_std)``."""
+
     @staticmethod
     def sample(out, key):
         mu, log_std = out
@@ -126,40 +119,18 @@ class MLPActorCritic:
             lambda obs: MLPCritic(hidden_sizes, activation)(obs)))
 
     def step(self, pi_params, v_params, obs, key):
+        """(a ~ pi(.|obs), V(obs), logp(a))."""
         out = self.pi.apply(pi_params, obs)
         a = self.dist.sample(out, key)
         return a, self.v.apply(v_params, obs), self.dist.log_prob(out, a)
 
     def act(self, pi_params, obs, key, deterministic=False):
+        """The mode of pi(.|obs) when ``deterministic``, else a sample."""
         out = self.pi.apply(pi_params, obs)
         return self.dist.mode(out) if deterministic else self.dist.sample(out, key)
 
     def logp_and_entropy(self, pi_params, obs, act):
+        """log pi(act|obs) and the entropy of pi(.|obs), per sample (and dimension)."""
         out = self.pi.apply(pi_params, obs)
         return self.dist.log_prob(out, act), self.dist.entropy(out)
 
-
-_LINEAR = re.compile(r"^(\w+)/linear_(\d+)$")
-
-
-def to_canonical(hk_params):
-    """Haiku parameters (one network or several) -> canonical dict of NumPy arrays."""
-    params = {}
-    for module, leaves in hk_params.items():
-        m = _LINEAR.match(module)
-        prefix = f"{m[1]}/{m[2]}" if m else module
-        for name, value in leaves.items():
-            params[f"{prefix}/{name}"] = np.asarray(value)
-    return params
-
-
-def from_canonical(params, net, dtype=jnp.float32):
-    """The canonical entries of network ``net`` ('pi' or 'v') -> Haiku parameters."""
-    hk_params = {}
-    for key, value in params.items():
-        parts = key.split("/")
-        if parts[0] != net:
-            continue
-        module = f"{net}/linear_{parts[1]}" if len(parts) == 3 else net
-        hk_params.setdefault(module, {})[parts[-1]] = jnp.asarray(value, dtype)
-    return hk_params

@@ -1,8 +1,7 @@
-"""Vanilla Policy Gradient in JAX (Haiku + Optax): the learner. The loop, the buffer, the checks
-and the docstring are shared with the PyTorch backend (spinup.algos.common.onpolicy)."""
+"""Vanilla Policy Gradient in JAX (Haiku + Optax): the learner and the entry point. The loop,
+the buffer and the checks are shared with the PyTorch backend (spinup.algos.common.vpg)."""
 import os
 import os.path as osp
-from functools import partial
 from typing import Any, NamedTuple
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -13,16 +12,19 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from spinup.algos.common.envs import space_kind  # noqa: E402
-from spinup.algos.common.onpolicy import (VPG_DOC, VPG_UPDATE_KEYS, check_vpg_args,  # noqa: E402
-                                          init_vpg_params, learner_kwargs, read_run_config,
-                                          train_vpg)
+from spinup.algos.common.vpg import (VPG_UPDATE_KEYS, check_vpg_args,  # noqa: E402
+                                     init_vpg_params, read_vpg_config, train_vpg)
+from spinup.algos.jax import nets  # noqa: E402
 from spinup.algos.jax.vpg import core  # noqa: E402
-from spinup.utils.serialization_utils import load_flat_npz, save_flat_npz  # noqa: E402
+from spinup.utils.errors import RunFileError  # noqa: E402
+from spinup.utils.serialization_utils import load_npz, save_npz  # noqa: E402
 
 MODEL_FILE = "params.npz"
+NETS = ("pi", "v")
 
 
 class VPGState(NamedTuple):
+    """Everything an update changes, as one pytree."""
     pi_params: Any
     v_params: Any
     pi_opt_state: Any
@@ -41,47 +43,8 @@ def compute_loss_pi(ac, pi_params, data):
 
 
 def compute_loss_v(ac, v_params, data):
+    """Mean squared error of V(obs) against the rewards-to-go."""
     return ((ac.v.apply(v_params, data["obs"]) - data["ret"]) ** 2).mean()
-
-
-def update_step(ac, pi_optimizer, vf_optimizer, train_v_iters, state, data):
-    """One policy step, then train_v_iters value steps (a lax.scan), on the whole batch: a
-    pure function, jitted once, so an epoch's update is a single dispatch."""
-    (loss_pi, (_, ent)), grads = jax.value_and_grad(compute_loss_pi, argnums=1, has_aux=True)(
-        ac, state.pi_params, data)
-    updates, pi_opt_state = pi_optimizer.update(grads, state.pi_opt_state, state.pi_params)
-    pi_params = optax.apply_updates(state.pi_params, updates)
-    # Measured after the step (SpinningUp measures before, where both are ~0).
-    loss_pi_new, (logp_new, _) = compute_loss_pi(ac, pi_params, data)
-    kl = (data["logp"] - logp_new).mean()
-
-    def v_step(carry, _):
-        v_params, vf_opt_state = carry
-        loss_v, grads = jax.value_and_grad(compute_loss_v, argnums=1)(ac, v_params, data)
-        updates, vf_opt_state = vf_optimizer.update(grads, vf_opt_state, v_params)
-        return (optax.apply_updates(v_params, updates), vf_opt_state), loss_v
-
-    (v_params, vf_opt_state), losses_v = jax.lax.scan(
-        v_step, (state.v_params, state.vf_opt_state), None, length=train_v_iters)
-    loss_v_old, loss_v_new = losses_v[0], compute_loss_v(ac, v_params, data)
-
-    stats = jnp.stack([loss_pi, loss_v_old, loss_pi_new - loss_pi, loss_v_new - loss_v_old, ent,
-                       kl])
-    return VPGState(pi_params, v_params, pi_opt_state, vf_opt_state), stats
-
-
-def step_fn(ac, pi_params, v_params, obs, key):
-    """(a, V(obs), logp(a)) packed in one array, so the host fetches them in one transfer; the
-    PRNG key is split here, on the device, not on the host."""
-    key, sub = jax.random.split(key)
-    a, v, logp = ac.step(pi_params, v_params, obs, sub)
-    return key, jnp.concatenate([a.reshape(-1).astype(v.dtype), v.reshape(1),
-                                 logp.reshape(1)])
-
-
-def act_fn(ac, pi_params, obs, key, deterministic):
-    key, sub = jax.random.split(key)
-    return key, ac.act(pi_params, obs, sub, deterministic)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -92,33 +55,64 @@ class VPGLearner:
 
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh",
                  pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, seed=0, dtype="float32"):
-        self.dtype = np.dtype(dtype)  # float64 for parity tests, inside jax.enable_x64(True)
-        if self.dtype == np.float64 and not jax.config.jax_enable_x64:
-            raise ValueError("dtype='float64' needs 64-bit JAX: build and use the learner "
-                             "inside `with jax.enable_x64(True):`")
+        self.dtype = nets.check_dtype(dtype)  # float64 for parity tests
         self.discrete = space_kind(act_space) == "discrete"
         self.act_shape = () if self.discrete else act_space.shape
         self.train_v_iters = train_v_iters
         self.key = jax.random.PRNGKey(seed)  # action sampling
         self.ac = core.MLPActorCritic(obs_space, act_space, hidden_sizes, activation)
         params = init_vpg_params(obs_space, act_space, hidden_sizes, seed)
-        pi_params = core.from_canonical(params, "pi", self.dtype)
-        v_params = core.from_canonical(params, "v", self.dtype)
+        pi_params = nets.from_canonical(params, "pi", dtype=self.dtype)
+        v_params = nets.from_canonical(params, "v", dtype=self.dtype)
         self.pi_optimizer = optax.adam(pi_lr)
         self.vf_optimizer = optax.adam(vf_lr)
         self.state = VPGState(pi_params, v_params, self.pi_optimizer.init(pi_params),
                               self.vf_optimizer.init(v_params))
-        self._step = jax.jit(partial(step_fn, self.ac))
+        self._step = jax.jit(self.step_fn)
         self._value = jax.jit(self.ac.v.apply)
-        self._act = jax.jit(partial(act_fn, self.ac), static_argnames="deterministic")
-        self._update = jax.jit(partial(update_step, self.ac, self.pi_optimizer,
-                                       self.vf_optimizer, train_v_iters))
+        self._act = jax.jit(self.act_fn, static_argnames="deterministic")
+        self._update = jax.jit(self.update_step)
 
-    def _obs(self, obs):
-        return np.asarray(obs, dtype=self.dtype)
+    # -- pure functions, jitted once in __init__ -------------------------------------------
+    def update_step(self, state, data):
+        """One policy step, then train_v_iters value steps (a lax.scan), on the whole
+        batch: a pure function, jitted once, so an epoch's update is a single dispatch."""
+        (loss_pi, (_, ent)), grads = jax.value_and_grad(
+            compute_loss_pi, argnums=1, has_aux=True)(self.ac, state.pi_params, data)
+        updates, pi_opt_state = self.pi_optimizer.update(grads, state.pi_opt_state,
+                                                         state.pi_params)
+        pi_params = optax.apply_updates(state.pi_params, updates)
+        # Measured after the step (SpinningUp measures before, where both are ~0).
+        loss_pi_new, (logp_new, _) = compute_loss_pi(self.ac, pi_params, data)
+        kl = (data["logp"] - logp_new).mean()
 
-    def _action(self, a):
-        return a.astype(np.int64).reshape(()) if self.discrete else a.reshape(self.act_shape)
+        def v_step(carry, _):
+            v_params, vf_opt_state = carry
+            loss_v, grads = jax.value_and_grad(compute_loss_v, argnums=1)(self.ac, v_params,
+                                                                          data)
+            updates, vf_opt_state = self.vf_optimizer.update(grads, vf_opt_state, v_params)
+            return (optax.apply_updates(v_params, updates), vf_opt_state), loss_v
+
+        (v_params, vf_opt_state), losses_v = jax.lax.scan(
+            v_step, (state.v_params, state.vf_opt_state), None, length=self.train_v_iters)
+        loss_v_old, loss_v_new = losses_v[0], compute_loss_v(self.ac, v_params, data)
+
+        stats = jnp.stack([loss_pi, loss_v_old, loss_pi_new - loss_pi, loss_v_new - loss_v_old,
+                           ent, kl])
+        return VPGState(pi_params, v_params, pi_opt_state, vf_opt_state), stats
+
+    def step_fn(self, pi_params, v_params, obs, key):
+        """(a, V(obs), logp(a)) packed in one array, so the host fetches them in one
+        transfer; the PRNG key is split here, on the device, not on the host."""
+        key, sub = jax.random.split(key)
+        a, v, logp = self.ac.step(pi_params, v_params, obs, sub)
+        return key, jnp.concatenate([a.reshape(-1).astype(v.dtype), v.reshape(1),
+                                     logp.reshape(1)])
+
+    def act_fn(self, pi_params, obs, key, deterministic):
+        """The deterministic or sampled action; the key is split on the device."""
+        key, sub = jax.random.split(key)
+        return key, self.ac.act(pi_params, obs, sub, deterministic)
 
     # -- acting ----------------------------------------------------------------------------
     def step(self, obs):
@@ -129,6 +123,7 @@ class VPGLearner:
         return self._action(out[:-2]), out[-2], out[-1]
 
     def value(self, obs):
+        """V(obs) as NumPy."""
         return np.asarray(self._value(self.state.v_params, self._obs(obs)))
 
     def act(self, obs, deterministic=True):
@@ -152,18 +147,15 @@ class VPGLearner:
             compute_loss_pi, argnums=1, has_aux=True)(self.ac, self.state.pi_params, data)
         loss_v, v_grads = jax.value_and_grad(compute_loss_v, argnums=1)(
             self.ac, self.state.v_params, data)
-        grads = {**core.to_canonical(pi_grads), **core.to_canonical(v_grads)}
+        grads = {**nets.to_canonical(pi_grads, "pi"), **nets.to_canonical(v_grads, "v")}
         return dict(logp=np.asarray(logp), Entropy=float(ent), LossPi=float(loss_pi),
                     LossV=float(loss_v)), grads
 
-    def _batch(self, batch):
-        return {k: np.asarray(v, self.dtype) if v.dtype.kind == "f" else v
-                for k, v in batch.items()}
-
-    # -- parameters ------------------------------------------------------------------------
+    # -- parameters, checkpoints, saving ---------------------------------------------------
     def get_params(self):
-        return {**core.to_canonical(self.state.pi_params),
-                **core.to_canonical(self.state.v_params)}
+        """Actor and critic as canonical NumPy arrays ('pi/0/w', 'pi/log_std', 'v/0/w'...)."""
+        return {**nets.to_canonical(self.state.pi_params, "pi"),
+                **nets.to_canonical(self.state.v_params, "v")}
 
     def set_params(self, params):
         expected = self.get_params()
@@ -174,58 +166,64 @@ class VPGLearner:
             if np.shape(value) != expected[key].shape:
                 raise ValueError(f"{key}: shape {np.shape(value)}, the network expects "
                                  f"{expected[key].shape}")
-        self.state = self.state._replace(pi_params=core.from_canonical(params, "pi", self.dtype),
-                                         v_params=core.from_canonical(params, "v", self.dtype))
+        self.state = self.state._replace(
+            pi_params=nets.from_canonical(params, "pi", dtype=self.dtype),
+            v_params=nets.from_canonical(params, "v", dtype=self.dtype))
+
+    def state_dict(self):
+        """Parameters, both optimizers' states and the action-sampling PRNG key."""
+        state = {f"state/{k}": v for k, v in nets.flatten_state(self.state).items()}
+        state["rng/key"] = np.asarray(self.key)
+        return state
+
+    def load_state_dict(self, state):
+        flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
+        self.state = nets.unflatten_state(self.state, flat, "checkpoint")
+        self.key = jnp.asarray(state["rng/key"], dtype=self.key.dtype)
 
     def sync(self):
         """Block until queued device work is done (so timers charge it to the right phase)."""
         jax.block_until_ready(self.state)
 
     def save(self, model_dir):
-        os.makedirs(model_dir, exist_ok=True)
-        tmp = osp.join(model_dir, "params.tmp.npz")
-        save_flat_npz(tmp, flatten({"pi": self.state.pi_params, "v": self.state.v_params}))
-        os.replace(tmp, osp.join(model_dir, MODEL_FILE))  # never a half-written model
+        """``<model_dir>/params.npz``: actor and critic by Haiku key path, written atomically."""
+        tree = {"pi": self.state.pi_params, "v": self.state.v_params}
+        return save_npz(osp.join(model_dir, MODEL_FILE), nets.flatten_state(tree))
 
     def load(self, model_dir):
+        """Read what ``save`` wrote; returns the learner."""
+        path = osp.join(model_dir, MODEL_FILE)
         tree = {"pi": self.state.pi_params, "v": self.state.v_params}
-        tree = unflatten(tree, load_flat_npz(osp.join(model_dir, MODEL_FILE)))
+        try:
+            tree = nets.unflatten_state(tree, load_npz(path, "saved model"), "saved model")
+        except (KeyError, ValueError) as e:
+            raise RunFileError(f"{path}: saved model does not match the run's networks "
+                               f"({str(e).splitlines()[0]})") from None
         self.state = self.state._replace(pi_params=tree["pi"], v_params=tree["v"])
         return self
 
+    # -- conversions -----------------------------------------------------------------------
+    def _obs(self, obs):
+        return np.asarray(obs, dtype=self.dtype)
 
-def _path_name(path):
-    return "/".join(str(getattr(k, "key", k)) for k in path)
+    def _action(self, a):
+        return a.astype(np.int64).reshape(()) if self.discrete else a.reshape(self.act_shape)
+
+    def _batch(self, batch):
+        return {k: np.asarray(v, self.dtype) if v.dtype.kind == "f" else v
+                for k, v in batch.items()}
 
 
-def flatten(tree):
-    """A parameter tree -> {key path: NumPy array}, e.g. 'pi/pi/linear_0/w'."""
-    return {_path_name(path): np.asarray(leaf)
-            for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]}
-
-
-def unflatten(template, flat):
-    """The inverse of ``flatten``, shaped like ``template``; names and shapes must match."""
-    leaves, treedef = jax.tree_util.tree_flatten_with_path(template)
-    missing = [_path_name(p) for p, _ in leaves if _path_name(p) not in flat]
-    if missing or len(flat) != len(leaves):
-        raise KeyError(f"saved parameters {sorted(flat)} do not match the network's "
-                       f"{sorted(_path_name(p) for p, _ in leaves)}")
-    new = []
-    for path, leaf in leaves:
-        value = flat[_path_name(path)]
-        if value.shape != leaf.shape:
-            raise ValueError(f"{_path_name(path)}: saved shape {value.shape}, network expects "
-                             f"{leaf.shape}")
-        new.append(jnp.asarray(value, leaf.dtype))
-    return jax.tree_util.tree_unflatten(treedef, new)
+def learner_from_config(cfg, env):
+    """A fresh learner shaped like a saved run (its config.json and env)."""
+    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
+                      seed=cfg.get("seed", 0))
 
 
 def load(run_dir):
-    """Rebuild the trained policy of a run from ``<run_dir>/config.json`` and its model."""
-    cfg, env = read_run_config(run_dir)
-    learner = VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
-                         seed=cfg.get("seed", 0))
+    """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
+    cfg, env = read_vpg_config(run_dir)
+    learner = learner_from_config(cfg, env)
     env.close()
     return learner.load(osp.join(run_dir, "model"))
 
@@ -236,17 +234,77 @@ def load(run_dir):
 def vpg_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=50, gamma=0.99,
             pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, lam=0.97, max_ep_len=1000,
             logger_kwargs=dict(), save_freq=10, profile="none", profile_warmup=1):
-    kwargs = dict(locals())
-    env_fn = kwargs.pop("env_fn")
+    """
+    Vanilla Policy Gradient (with GAE-Lambda advantage estimation).
+
+    Each epoch collects ``steps_per_epoch`` steps with the current stochastic policy, takes ONE
+    full-batch Adam step on the policy loss ``-(logp(a|s) * adv).mean()``, then
+    ``train_v_iters`` full-batch Adam steps on the value loss ``((V(s) - ret)**2).mean()``.
+
+    Args:
+        env_fn : A function which creates a copy of the environment (gymnasium API), e.g.
+            ``spinup.algos.common.envs.EnvFn('HalfCheetah-v4')``. Observations must be a flat
+            Box; actions a Box (Gaussian policy) or Discrete (categorical policy).
+
+        ac_kwargs (dict): Network shape for the actor and the critic:
+            ``hidden_sizes`` (list of positive ints, default (64,64)) and ``activation``
+            (a name such as 'tanh' or 'relu', or a framework activation; default 'tanh').
+            The Gaussian actor has a state-independent ``log_std`` initialised to -0.5.
+
+        seed (int): Seed for the initial weights (drawn with NumPy, so both backends start
+            from the same networks), the sampling of actions, and the environment.
+
+        steps_per_epoch (int): Number of steps of interaction (state-action pairs) between
+            the agent and the environment in each epoch, i.e. the batch of one update.
+
+        epochs (int): Number of epochs (policy updates) to run.
+
+        gamma (float): Discount factor, in [0, 1].
+
+        pi_lr (float): Learning rate for the policy optimizer (Adam).
+
+        vf_lr (float): Learning rate for the value function optimizer (Adam).
+
+        train_v_iters (int): Number of gradient steps on the value function per epoch.
+
+        lam (float): Lambda for GAE-Lambda, in [0, 1].
+
+        max_ep_len (int): Maximum length of an episode; longer ones are cut and bootstrapped
+            with V(s_last), as are episodes the environment truncates itself.
+
+        logger_kwargs (dict): Keyword args for EpochLogger (output_dir, exp_name, ...).
+
+        save_freq (int): How often (in epochs) to save the model into
+            ``<output_dir>/model/``; it is also saved after the last epoch.
+
+        profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
+            whole epochs). The profile lands in ``<output_dir>/profile/<mode>.prof``.
+
+        profile_warmup (int): Number of epochs to run before profiling starts, so that
+            compilation and warm-up stay out of the profile. Must be < epochs.
+
+    Logs per epoch: Epoch, EpRet (avg/std/min/max), EpLen, VVals (avg/std/min/max),
+    TotalEnvInteracts, LossPi, LossV (both before the update), DeltaLossPi, DeltaLossV
+    (after minus before), Entropy (before; per action dimension for a Box, as
+    SpinningUp), KL (between the policy that collected the data and
+    the policy after its step), TimeEnv, TimeAct, TimeUpdate, TimeTest, TimeEpoch (seconds
+    this epoch) and Time (seconds since the start).
+
+    Returns the learner, whose ``act(obs, deterministic=True)`` runs the trained policy.
+    """
     env = env_fn()
     try:
-        args = check_vpg_args(env, kwargs)
-        learner = VPGLearner(env.observation_space, env.action_space, **learner_kwargs(args))
-        # config.json: the checked arguments, and what load() needs to rebuild the run.
-        config = dict(algo="vpg_jax", env_fn=env_fn, **args)
-        return train_vpg(env, learner, args, config)
-    finally:
+        args = check_vpg_args(env, dict(
+            ac_kwargs=ac_kwargs, seed=seed, steps_per_epoch=steps_per_epoch, epochs=epochs,
+            gamma=gamma, pi_lr=pi_lr, vf_lr=vf_lr, train_v_iters=train_v_iters, lam=lam,
+            max_ep_len=max_ep_len, logger_kwargs=logger_kwargs, save_freq=save_freq,
+            profile=profile, profile_warmup=profile_warmup))
+        learner = VPGLearner(env.observation_space, env.action_space,
+                             hidden_sizes=args["ac_kwargs"]["hidden_sizes"],
+                             activation=args["ac_kwargs"]["activation"], pi_lr=args["pi_lr"],
+                             vf_lr=args["vf_lr"], train_v_iters=args["train_v_iters"],
+                             seed=args["seed"])
+    except BaseException:
         env.close()
-
-
-vpg_jax.__doc__ = VPG_DOC
+        raise
+    return train_vpg("vpg_jax", env_fn, env, learner, args)

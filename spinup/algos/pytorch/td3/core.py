@@ -1,23 +1,14 @@
-"""TD3 networks in PyTorch: actor ``act_limit * tanh(mlp(obs))``, critics
-``mlp(concat(obs, act))`` squeezed to ``(batch,)``."""
-import numpy as np
+"""TD3's networks in PyTorch: actor ``act_limit * tanh(mlp(obs))`` and critics
+``mlp(concat(obs, act))`` squeezed to ``(batch,)`` (canonical names 'pi/<i>/w', 'q1/<i>/w',
+'q2/<i>/w', ...; see spinup/algos/pytorch/nets.py)."""
 import torch
 import torch.nn as nn
 
-ACTIVATIONS = dict(relu=nn.ReLU, tanh=nn.Tanh, elu=nn.ELU, gelu=nn.GELU, sigmoid=nn.Sigmoid,
-                   softplus=nn.Softplus, leaky_relu=nn.LeakyReLU, selu=nn.SELU,
-                   identity=nn.Identity)
-
-
-def mlp(sizes, activation, output_activation=nn.Identity):
-    layers = []
-    for j in range(len(sizes) - 1):
-        act = activation if j < len(sizes) - 2 else output_activation
-        layers += [nn.Linear(sizes[j], sizes[j + 1]), act()]
-    return nn.Sequential(*layers)
+from spinup.algos.pytorch.nets import mlp
 
 
 class MLPActor(nn.Module):
+    """``act_limit * tanh(mlp(obs))``."""
 
     def __init__(self, obs_dim, act_dim, hidden_sizes, activation, act_limit):
         super().__init__()
@@ -29,6 +20,7 @@ class MLPActor(nn.Module):
 
 
 class MLPQFunction(nn.Module):
+    """``Q(obs, act)``, squeezed to ``(batch,)``."""
 
     def __init__(self, obs_dim, act_dim, hidden_sizes, activation):
         super().__init__()
@@ -39,43 +31,10 @@ class MLPQFunction(nn.Module):
 
 
 class MLPActorCritic(nn.Module):
+    """The actor ``pi`` and the twin critics ``q1``, ``q2``."""
 
     def __init__(self, obs_dim, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu"):
         super().__init__()
-        activation = ACTIVATIONS[activation]
         self.pi = MLPActor(obs_dim, act_dim, hidden_sizes, activation, act_limit)
         self.q1 = MLPQFunction(obs_dim, act_dim, hidden_sizes, activation)
         self.q2 = MLPQFunction(obs_dim, act_dim, hidden_sizes, activation)
-
-
-# Canonical parameters ('pi/0/w' shaped (in, out), 'pi/0/b', ...) <-> torch modules.
-
-def _linears(module):
-    return [m for m in module.modules() if isinstance(m, nn.Linear)]
-
-
-def canonical_items(ac, suffix=""):
-    """(canonical name, torch parameter) pairs of ``ac``'s nets, named '<net><suffix>/<i>/w'.
-    Torch stores weights (out, in); canonical weights are (in, out)."""
-    items = []
-    for net in ("pi", "q1", "q2"):
-        for i, layer in enumerate(_linears(getattr(ac, net))):
-            items += [(f"{net}{suffix}/{i}/w", layer.weight), (f"{net}{suffix}/{i}/b", layer.bias)]
-    return items
-
-
-def to_canonical(name, tensor):
-    arr = tensor.detach().cpu().numpy()
-    return arr.T.copy() if name.endswith("/w") else arr.copy()
-
-
-def get_canonical(ac, suffix=""):
-    return {name: to_canonical(name, p) for name, p in canonical_items(ac, suffix)}
-
-
-@torch.no_grad()
-def set_canonical(ac, params, suffix=""):
-    """Copy canonical arrays into ``ac`` in place (optimizers keep their references)."""
-    for name, p in canonical_items(ac, suffix):
-        arr = np.asarray(params[name])
-        p.copy_(torch.as_tensor(arr.T if name.endswith("/w") else arr, dtype=p.dtype))

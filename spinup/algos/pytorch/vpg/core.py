@@ -1,8 +1,5 @@
-"""VPG's networks in PyTorch: a Gaussian or categorical actor and a value critic.
-
-Parameters cross the backend seam in canonical form (see spinup.algos.common.nets):
-'pi/<i>/w' shaped (in, out), 'pi/<i>/b', 'pi/log_std', 'v/<i>/w', 'v/<i>/b'.
-"""
+"""VPG's networks in PyTorch: a Gaussian or categorical actor and a value critic (canonical
+names 'pi/<i>/w', 'pi/log_std', 'v/<i>/w', ...; see spinup/algos/pytorch/nets.py)."""
 import numpy as np
 import torch
 import torch.nn as nn
@@ -10,22 +7,12 @@ from torch.distributions.categorical import Categorical
 from torch.distributions.normal import Normal
 
 from spinup.algos.common.envs import space_kind
-
-ACTIVATIONS = dict(relu=nn.ReLU, tanh=nn.Tanh, elu=nn.ELU, gelu=nn.GELU, sigmoid=nn.Sigmoid,
-                   softplus=nn.Softplus, leaky_relu=nn.LeakyReLU, selu=nn.SELU,
-                   identity=nn.Identity)
-
-
-def mlp(sizes, activation):
-    layers = []
-    for j in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[j], sizes[j + 1]))
-        if j < len(sizes) - 2:
-            layers.append(ACTIVATIONS[activation]())
-    return nn.Sequential(*layers)
+from spinup.algos.pytorch.nets import mlp
 
 
 class Actor(nn.Module):
+    """A policy: ``distribution(obs)`` and ``log_prob_from_distribution(pi, act)``."""
+
     def forward(self, obs, act=None):
         """The action distribution at ``obs`` and, given ``act``, its log-likelihood."""
         pi = self.distribution(obs)
@@ -34,6 +21,8 @@ class Actor(nn.Module):
 
 
 class MLPCategoricalActor(Actor):
+    """A categorical distribution over ``act_n`` actions from an MLP's logits."""
+
     def __init__(self, obs_dim, act_n, hidden_sizes, activation):
         super().__init__()
         self.logits_net = mlp([obs_dim, *hidden_sizes, act_n], activation)
@@ -51,6 +40,8 @@ class MLPCategoricalActor(Actor):
 
 
 class MLPGaussianActor(Actor):
+    """A diagonal Gaussian: an MLP's mean and a state-independent ``log_std``."""
+
     def __init__(self, obs_dim, act_dim, hidden_sizes, activation):
         super().__init__()
         # State-independent: exploration noise is learned, not predicted per state.
@@ -68,6 +59,8 @@ class MLPGaussianActor(Actor):
 
 
 class MLPCritic(nn.Module):
+    """V(obs), squeezed to ``(batch,)``."""
+
     def __init__(self, obs_dim, hidden_sizes, activation):
         super().__init__()
         self.v_net = mlp([obs_dim, *hidden_sizes, 1], activation)
@@ -77,6 +70,8 @@ class MLPCritic(nn.Module):
 
 
 class MLPActorCritic(nn.Module):
+    """The actor ``pi`` (Gaussian for a Box, categorical for Discrete) and the critic ``v``."""
+
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh"):
         super().__init__()
         obs_dim = obs_space.shape[0]
@@ -89,43 +84,13 @@ class MLPActorCritic(nn.Module):
 
     @torch.no_grad()
     def step(self, obs):
+        """(a ~ pi(.|obs), V(obs), logp(a))."""
         pi = self.pi.distribution(obs)
         a = pi.sample()
         return a, self.v(obs), self.pi.log_prob_from_distribution(pi, a)
 
     @torch.no_grad()
     def act(self, obs, deterministic=False):
+        """The mode of pi(.|obs) when ``deterministic``, else a sample."""
         return self.pi.mode(obs) if deterministic else self.pi.distribution(obs).sample()
 
-
-def _linears(module):
-    return [m for m in module.modules() if isinstance(m, nn.Linear)]
-
-
-def get_canonical(ac, grad=False):
-    """The parameters (or, with ``grad``, their gradients) as a canonical dict."""
-    def numpy(p):
-        return (p.grad if grad else p).detach().cpu().numpy().copy()
-
-    params = {}
-    for net in ("pi", "v"):
-        for i, lin in enumerate(_linears(getattr(ac, net))):
-            params[f"{net}/{i}/w"] = numpy(lin.weight).T
-            params[f"{net}/{i}/b"] = numpy(lin.bias)
-    if hasattr(ac.pi, "log_std"):
-        params["pi/log_std"] = numpy(ac.pi.log_std)
-    return params
-
-
-@torch.no_grad()
-def set_canonical(ac, params):
-    expected = get_canonical(ac)
-    if set(params) != set(expected):
-        raise KeyError(f"parameter names {sorted(params)} do not match the network's "
-                       f"{sorted(expected)}")
-    for net in ("pi", "v"):
-        for i, lin in enumerate(_linears(getattr(ac, net))):
-            lin.weight.copy_(torch.as_tensor(params[f"{net}/{i}/w"]).T)
-            lin.bias.copy_(torch.as_tensor(params[f"{net}/{i}/b"]))
-    if hasattr(ac.pi, "log_std"):
-        ac.pi.log_std.copy_(torch.as_tensor(params["pi/log_std"]))

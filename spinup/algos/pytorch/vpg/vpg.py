@@ -1,19 +1,20 @@
-"""Vanilla Policy Gradient in PyTorch: the learner. The loop, the buffer, the checks and the
-docstring are shared with the JAX backend (spinup.algos.common.onpolicy)."""
-import os
+"""Vanilla Policy Gradient in PyTorch: the learner and the entry point. The loop, the buffer
+and the checks are shared with the JAX backend (spinup.algos.common.vpg)."""
 import os.path as osp
 
 import numpy as np
 import torch
 
-from spinup.algos.pytorch.device import resolve_device
 from spinup.algos.common.envs import space_kind
-from spinup.algos.common.onpolicy import (VPG_DOC, VPG_UPDATE_KEYS, check_vpg_args,
-                                          init_vpg_params, learner_kwargs, read_run_config,
-                                          train_vpg)
+from spinup.algos.common.vpg import (VPG_UPDATE_KEYS, check_vpg_args, init_vpg_params,
+                                     read_vpg_config, train_vpg)
+from spinup.algos.pytorch import nets
 from spinup.algos.pytorch.vpg import core
+from spinup.utils.errors import RunFileError
+from spinup.utils.serialization_utils import load_torch, save_torch
 
 MODEL_FILE = "model.pt"
+NETS = ("pi", "v")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -28,6 +29,7 @@ def compute_loss_pi(ac, data):
 
 
 def compute_loss_v(ac, data):
+    """Mean squared error of V(obs) against the rewards-to-go."""
     return ((ac.v(data["obs"]) - data["ret"]) ** 2).mean()
 
 
@@ -38,25 +40,19 @@ class VPGLearner:
     """The actor-critic, its two Adam optimizers, and VPG's update."""
 
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh",
-                 pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, seed=0, device=None,
-                 dtype="float32"):
-        self.device = resolve_device(device)
+                 pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, seed=0, dtype="float32",
+                 device=None):
+        self.device = nets.resolve_device(device)
         self.dtype = getattr(torch, np.dtype(dtype).name)  # float64 for parity tests
         self.discrete = space_kind(act_space) == "discrete"
         self.act_shape = () if self.discrete else act_space.shape
         self.train_v_iters = train_v_iters
-        torch.manual_seed(seed)  # action sampling
+        torch.manual_seed(seed)  # action sampling draws from torch's global generator
         self.ac = core.MLPActorCritic(obs_space, act_space, hidden_sizes, activation)
         self.ac.to(self.device, self.dtype)
         self.set_params(init_vpg_params(obs_space, act_space, hidden_sizes, seed))
         self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
         self.vf_optimizer = torch.optim.Adam(self.ac.v.parameters(), lr=vf_lr)
-
-    def _obs(self, obs):
-        return torch.as_tensor(obs, dtype=self.dtype, device=self.device)
-
-    def _action(self, a):
-        return a.astype(np.int64).reshape(()) if self.discrete else a.reshape(self.act_shape)
 
     # -- acting ----------------------------------------------------------------------------
     def step(self, obs):
@@ -66,6 +62,7 @@ class VPGLearner:
         return self._action(out[:-2]), out[-2], out[-1]
 
     def value(self, obs):
+        """V(obs) as NumPy."""
         with torch.no_grad():
             return self.ac.v(self._obs(obs)).cpu().numpy()
 
@@ -110,22 +107,39 @@ class VPGLearner:
         loss_pi, logp, ent = compute_loss_pi(self.ac, data)
         loss_v = compute_loss_v(self.ac, data)
         (loss_pi + loss_v).backward()  # disjoint parameters, so the gradients stay apart
-        grads = core.get_canonical(self.ac, grad=True)
+        grads = {k: v for net in NETS
+                 for k, v in nets.to_canonical(getattr(self.ac, net), net, grad=True).items()}
         self.ac.zero_grad()
         return dict(logp=logp.detach().cpu().numpy(), Entropy=ent.item(),
                     LossPi=loss_pi.item(), LossV=loss_v.item()), grads
 
-    def _tensors(self, batch):
-        return {k: torch.as_tensor(v, device=self.device,
-                                   dtype=self.dtype if v.dtype.kind == "f" else None)
-                for k, v in batch.items()}
-
-    # -- parameters ------------------------------------------------------------------------
+    # -- parameters, checkpoints, saving ---------------------------------------------------
     def get_params(self):
-        return core.get_canonical(self.ac)
+        """Actor and critic as canonical NumPy arrays ('pi/0/w', 'pi/log_std', 'v/0/w'...)."""
+        return {k: v for net in NETS
+                for k, v in nets.to_canonical(getattr(self.ac, net), net).items()}
 
     def set_params(self, params):
-        core.set_canonical(self.ac, params)
+        expected = self.get_params()
+        if set(params) != set(expected):
+            raise KeyError(f"parameter names {sorted(params)} do not match the network's "
+                           f"{sorted(expected)}")
+        for net in NETS:
+            nets.from_canonical(params, getattr(self.ac, net), net)
+
+    def state_dict(self):
+        """Parameters, both optimizers' states and torch's global RNG (action sampling)."""
+        state = {f"params/{k}": v for k, v in self.get_params().items()}
+        state.update(nets.optimizer_state(self.pi_optimizer, "pi_opt"))
+        state.update(nets.optimizer_state(self.vf_optimizer, "vf_opt"))
+        state["rng/torch"] = torch.get_rng_state().numpy()
+        return state
+
+    def load_state_dict(self, state):
+        self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
+        nets.load_optimizer_state(self.pi_optimizer, state, "pi_opt", self.device)
+        nets.load_optimizer_state(self.vf_optimizer, state, "vf_opt", self.device)
+        torch.set_rng_state(torch.as_tensor(state["rng/torch"], dtype=torch.uint8))
 
     def sync(self):
         """Block until queued device work is done (so timers charge it to the right phase)."""
@@ -133,23 +147,42 @@ class VPGLearner:
             torch.cuda.synchronize(self.device)
 
     def save(self, model_dir):
-        os.makedirs(model_dir, exist_ok=True)
-        tmp = osp.join(model_dir, MODEL_FILE + ".tmp")
-        torch.save(self.ac.state_dict(), tmp)
-        os.replace(tmp, osp.join(model_dir, MODEL_FILE))  # never a half-written model
+        """``<model_dir>/model.pt``: the actor-critic's state_dict, written atomically."""
+        return save_torch(osp.join(model_dir, MODEL_FILE), self.ac.state_dict())
 
     def load(self, model_dir):
-        state = torch.load(osp.join(model_dir, MODEL_FILE), map_location=self.device,
-                           weights_only=True)
-        self.ac.load_state_dict(state)
+        """Read what ``save`` wrote (``weights_only``); returns the learner."""
+        path = osp.join(model_dir, MODEL_FILE)
+        try:
+            self.ac.load_state_dict(load_torch(path, self.device, "saved model"))
+        except (RuntimeError, KeyError, TypeError, AttributeError) as e:
+            raise RunFileError(f"{path}: saved model does not match the run's networks "
+                               f"({str(e).splitlines()[0]})") from None
         return self
+
+    # -- conversions -----------------------------------------------------------------------
+    def _obs(self, obs):
+        return torch.as_tensor(obs, dtype=self.dtype, device=self.device)
+
+    def _action(self, a):
+        return a.astype(np.int64).reshape(()) if self.discrete else a.reshape(self.act_shape)
+
+    def _tensors(self, batch):
+        return {k: torch.as_tensor(v, device=self.device,
+                                   dtype=self.dtype if v.dtype.kind == "f" else None)
+                for k, v in batch.items()}
+
+
+def learner_from_config(cfg, env, device=None):
+    """A fresh learner shaped like a saved run (its config.json and env)."""
+    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
+                      seed=cfg.get("seed", 0), device=device)
 
 
 def load(run_dir, device=None):
-    """Rebuild the trained policy of a run from ``<run_dir>/config.json`` and its model."""
-    cfg, env = read_run_config(run_dir)
-    learner = VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
-                         seed=cfg.get("seed", 0), device=device)
+    """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
+    cfg, env = read_vpg_config(run_dir)
+    learner = learner_from_config(cfg, env, device)
     env.close()
     return learner.load(osp.join(run_dir, "model"))
 
@@ -161,18 +194,80 @@ def vpg_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=5
                 pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, lam=0.97, max_ep_len=1000,
                 logger_kwargs=dict(), save_freq=10, profile="none", profile_warmup=1,
                 device=None):
-    kwargs = dict(locals())
-    env_fn = kwargs.pop("env_fn")
+    """
+    Vanilla Policy Gradient (with GAE-Lambda advantage estimation).
+
+    Each epoch collects ``steps_per_epoch`` steps with the current stochastic policy, takes ONE
+    full-batch Adam step on the policy loss ``-(logp(a|s) * adv).mean()``, then
+    ``train_v_iters`` full-batch Adam steps on the value loss ``((V(s) - ret)**2).mean()``.
+
+    Args:
+        env_fn : A function which creates a copy of the environment (gymnasium API), e.g.
+            ``spinup.algos.common.envs.EnvFn('HalfCheetah-v4')``. Observations must be a flat
+            Box; actions a Box (Gaussian policy) or Discrete (categorical policy).
+
+        ac_kwargs (dict): Network shape for the actor and the critic:
+            ``hidden_sizes`` (list of positive ints, default (64,64)) and ``activation``
+            (a name such as 'tanh' or 'relu', or a framework activation; default 'tanh').
+            The Gaussian actor has a state-independent ``log_std`` initialised to -0.5.
+
+        seed (int): Seed for the initial weights (drawn with NumPy, so both backends start
+            from the same networks), the sampling of actions, and the environment.
+
+        steps_per_epoch (int): Number of steps of interaction (state-action pairs) between
+            the agent and the environment in each epoch, i.e. the batch of one update.
+
+        epochs (int): Number of epochs (policy updates) to run.
+
+        gamma (float): Discount factor, in [0, 1].
+
+        pi_lr (float): Learning rate for the policy optimizer (Adam).
+
+        vf_lr (float): Learning rate for the value function optimizer (Adam).
+
+        train_v_iters (int): Number of gradient steps on the value function per epoch.
+
+        lam (float): Lambda for GAE-Lambda, in [0, 1].
+
+        max_ep_len (int): Maximum length of an episode; longer ones are cut and bootstrapped
+            with V(s_last), as are episodes the environment truncates itself.
+
+        logger_kwargs (dict): Keyword args for EpochLogger (output_dir, exp_name, ...).
+
+        save_freq (int): How often (in epochs) to save the model into
+            ``<output_dir>/model/``; it is also saved after the last epoch.
+
+        profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
+            whole epochs). The profile lands in ``<output_dir>/profile/<mode>.prof``.
+
+        profile_warmup (int): Number of epochs to run before profiling starts, so that
+            compilation and warm-up stay out of the profile. Must be < epochs.
+
+        device (str): PyTorch device: 'cpu', 'cuda' or 'cuda:N'; None picks 'cuda' when it
+            is available, else 'cpu'.
+
+    Logs per epoch: Epoch, EpRet (avg/std/min/max), EpLen, VVals (avg/std/min/max),
+    TotalEnvInteracts, LossPi, LossV (both before the update), DeltaLossPi, DeltaLossV
+    (after minus before), Entropy (before; per action dimension for a Box, as
+    SpinningUp), KL (between the policy that collected the data and
+    the policy after its step), TimeEnv, TimeAct, TimeUpdate, TimeTest, TimeEpoch (seconds
+    this epoch) and Time (seconds since the start).
+
+    Returns the learner, whose ``act(obs, deterministic=True)`` runs the trained policy.
+    """
     env = env_fn()
     try:
-        args = check_vpg_args(env, kwargs)
-        learner = VPGLearner(env.observation_space, env.action_space, **learner_kwargs(args),
-                             device=args["device"])
-        # config.json: the checked arguments, and what load() needs to rebuild the run.
-        config = dict(algo="vpg_pytorch", env_fn=env_fn, **args)
-        return train_vpg(env, learner, args, config)
-    finally:
+        args = check_vpg_args(env, dict(
+            ac_kwargs=ac_kwargs, seed=seed, steps_per_epoch=steps_per_epoch, epochs=epochs,
+            gamma=gamma, pi_lr=pi_lr, vf_lr=vf_lr, train_v_iters=train_v_iters, lam=lam,
+            max_ep_len=max_ep_len, logger_kwargs=logger_kwargs, save_freq=save_freq,
+            profile=profile, profile_warmup=profile_warmup, device=device))
+        learner = VPGLearner(env.observation_space, env.action_space,
+                             hidden_sizes=args["ac_kwargs"]["hidden_sizes"],
+                             activation=args["ac_kwargs"]["activation"], pi_lr=args["pi_lr"],
+                             vf_lr=args["vf_lr"], train_v_iters=args["train_v_iters"],
+                             seed=args["seed"], device=args["device"])
+    except BaseException:
         env.close()
-
-
-vpg_pytorch.__doc__ = VPG_DOC
+        raise
+    return train_vpg("vpg_pytorch", env_fn, env, learner, args)

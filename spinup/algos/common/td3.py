@@ -1,0 +1,225 @@
+"""TD3's framework-free half: the argument check, the canonical initial parameters, the
+exploration noise, and the training loop (act, step, store, update every ``update_every``
+steps, test at each epoch end, save, log). The backends supply the learner
+(``spinup/algos/<backend>/td3/td3.py``; contract in ``common/learner.py``), whose
+``update(batches)`` runs one block of updates on minibatches shaped ``[n_updates, batch, ...]``
+and whose ``act(obs, deterministic=False)`` adds the exploration noise drawn here, in NumPy,
+so that both backends explore with the same numbers.
+"""
+import numpy as np
+
+from spinup.algos.common import checks
+from spinup.algos.common.checks import InputError
+from spinup.algos.common.envs import obs_dim, read_run_config, require_box
+from spinup.algos.common.loop import RunContext
+from spinup.algos.common.nets import init_mlp
+from spinup.algos.common.replay_buffer import ReplayBuffer
+
+TD3_DEFAULT_HIDDEN = (256, 256)
+TD3_DEFAULT_ACTIVATION = "relu"
+# The test environment gets its own seed so that test episodes do not replay training ones.
+TEST_SEED_OFFSET = 10_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Arguments and initial parameters
+# ---------------------------------------------------------------------------------------------
+
+def _count(name, v, lo):
+    """An integer >= lo; an integral float such as 1e6 is accepted too."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return checks.int_at_least(name, v, lo)
+
+
+def _first_update_size(update_after, update_every, replay_size):
+    """How many transitions the buffer holds when the first update block runs: the loop
+    updates after step t when t >= update_after and t % update_every == 0 (t counts from 1)."""
+    t = max(update_after, 1)
+    t = -(-t // update_every) * update_every
+    return min(t, replay_size)
+
+
+def check_td3_args(env, kwargs):
+    """Check every TD3 argument (signature defaults filled in, env_fn already made into
+    ``env``); return them normalised. Raises InputError naming the first bad value."""
+    kw = dict(kwargs)
+    require_box(env.action_space, "TD3")
+    low, high = env.action_space.low, env.action_space.high
+    if not np.allclose(low, -high):
+        raise InputError(f"TD3 needs a symmetric action space (low == -high) since the actor "
+                         f"is act_limit * tanh(...); this env has low={low}, high={high}")
+    obs_dim(env.observation_space)
+    kw["ac_kwargs"] = checks.ac_kwargs(kw.get("ac_kwargs"), TD3_DEFAULT_HIDDEN,
+                                       TD3_DEFAULT_ACTIVATION)
+    kw["seed"] = checks.nonneg_int("seed", kw["seed"])
+    for name in ("steps_per_epoch", "epochs", "batch_size", "update_every", "policy_delay",
+                 "max_ep_len", "save_freq", "replay_size"):
+        kw[name] = _count(name, kw[name], 1)
+    for name in ("start_steps", "update_after", "num_test_episodes"):
+        kw[name] = _count(name, kw[name], 0)
+    kw["gamma"] = checks.number_in("gamma", kw["gamma"], 0.0, 1.0)
+    kw["polyak"] = checks.number_in("polyak", kw["polyak"], 0.0, 1.0)
+    for name in ("pi_lr", "q_lr"):
+        kw[name] = checks.positive_number(name, kw[name])
+    for name in ("act_noise", "target_noise", "noise_clip"):
+        kw[name] = checks.number_in(name, kw[name], 0.0)
+    holds = _first_update_size(kw["update_after"], kw["update_every"], kw["replay_size"])
+    if kw["batch_size"] > holds:
+        raise InputError(
+            f"batch_size={kw['batch_size']}: the replay buffer holds only {holds} transitions "
+            f"at the first update (update_after={kw['update_after']}, update_every="
+            f"{kw['update_every']}, replay_size={kw['replay_size']}); expected batch_size <= "
+            f"{holds}, or a larger update_after")
+    kw["profile"], kw["profile_warmup"] = checks.profile_args(
+        kw["profile"], kw["profile_warmup"], kw["epochs"])
+    kw["logger_kwargs"] = checks.logger_kwargs(kw.get("logger_kwargs"))
+    if "device" in kw:
+        kw["device"] = checks.device(kw["device"])
+    return kw
+
+
+def init_td3_params(obs_dim, act_dim, hidden_sizes, seed):
+    """Canonical initial parameters: actor 'pi', critics 'q1', 'q2', and target copies
+    'pi_targ', 'q1_targ', 'q2_targ' equal to them (drawn in NumPy: the same in both
+    backends)."""
+    rng = np.random.default_rng(seed)
+    params = init_mlp(rng, "pi", [obs_dim, *hidden_sizes, act_dim])
+    params.update(init_mlp(rng, "q1", [obs_dim + act_dim, *hidden_sizes, 1]))
+    params.update(init_mlp(rng, "q2", [obs_dim + act_dim, *hidden_sizes, 1]))
+    params.update({k.replace("/", "_targ/", 1): v.copy() for k, v in params.items()})
+    return params
+
+
+def noise_rng(seed):
+    """The exploration-noise stream of a learner (apart from every other stream)."""
+    return np.random.default_rng((seed, 2))
+
+
+def add_exploration_noise(a, act_noise, act_limit, rng):
+    """TD3's exploration: ``clip(a + act_noise * N(0, 1), -act_limit, act_limit)``."""
+    a = a + act_noise * rng.standard_normal(a.shape)
+    return np.clip(a, -act_limit, act_limit).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------------------------
+def train_td3(algo, env_fn, env, learner, args):
+    """TD3 as SpinningUp's pseudocode: uniform-random actions for ``start_steps`` steps, then
+    the noisy policy; every ``update_every`` steps (once ``update_after`` steps are in the
+    buffer) as many updates; at each epoch end save (every ``save_freq`` epochs), test, log.
+
+    ``algo`` names the entry point ('td3_jax'), ``env`` is the env made from ``env_fn`` for
+    the argument check (the test env is another copy), ``args`` the output of
+    ``check_td3_args``. Returns the learner."""
+    epochs, steps_per_epoch, seed = args["epochs"], args["steps_per_epoch"], args["seed"]
+    run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
+                     epochs * steps_per_epoch)
+    test_env = env_fn()
+    replay = ReplayBuffer(obs_dim(env.observation_space), env.action_space.shape[0],
+                          args["replay_size"], seed=(seed, 1))
+    env.action_space.seed(seed)
+    episode = Episode(env.reset(seed=seed)[0])
+    test_env.reset(seed=seed + TEST_SEED_OFFSET)
+    try:
+        for epoch in range(epochs):
+            with run.profiler.region("epoch", epoch):
+                collect_td3_epoch(env, learner, replay, run, episode, epoch, args)
+                if (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1:
+                    run.save_model(epoch + 1)
+                with run.timer.phase("test"):
+                    test_agent(test_env, learner, run.logger, args["num_test_episodes"],
+                             args["max_ep_len"])
+            log_td3_epoch(run, epoch + 1, (epoch + 1) * steps_per_epoch)
+            run.end_epoch()
+    finally:
+        run.close()
+        env.close()
+        test_env.close()
+    return learner
+
+
+class Episode:
+    """The training episode in progress: its last observation, return and length."""
+
+    def __init__(self, obs):
+        self.obs, self.ret, self.len = obs, 0.0, 0
+
+    def restart(self, obs):
+        self.obs, self.ret, self.len = obs, 0.0, 0
+
+
+def collect_td3_epoch(env, learner, replay, run, episode, epoch, args):
+    """One epoch of env steps (t counts interactions from 1, so TotalEnvInteracts is exact),
+    with an update block every ``update_every`` steps once ``t >= update_after``."""
+    timer, steps = run.timer, args["steps_per_epoch"]
+    for t in range(epoch * steps + 1, (epoch + 1) * steps + 1):
+        with timer.phase("act"):
+            if t <= args["start_steps"]:
+                a = env.action_space.sample()
+            else:
+                a = learner.act(episode.obs, deterministic=False)
+        with timer.phase("env"):
+            o2, r, terminated, truncated, _ = env.step(a)
+        episode.ret += r
+        episode.len += 1
+        # Only a true termination stops the bootstrap; a time limit (gymnasium's or
+        # max_ep_len) is not a terminal state.
+        replay.store(episode.obs, a, r, o2, float(terminated))
+        episode.obs = o2
+        if terminated or truncated or episode.len == args["max_ep_len"]:
+            run.logger.store(EpRet=episode.ret, EpLen=episode.len)
+            episode.restart(env.reset()[0])
+        if t >= args["update_after"] and t % args["update_every"] == 0:
+            update_td3(learner, replay, run, epoch, t, args)
+        run.bar.update(t)
+
+
+def update_td3(learner, replay, run, epoch, t, args):
+    """``update_every`` updates, each on its own minibatch, sampled up front (the buffer does
+    not change during a block, so this is exactly one update per step)."""
+    with run.timer.phase("update", sync=learner.sync), run.profiler.region("update", epoch):
+        info = learner.update(replay.sample_batches(args["update_every"], args["batch_size"]))
+    run.check_finite({k: info[k] for k in ("LossQ", "LossPi")}, epoch + 1,
+                     f"update block ending at env step {t}",
+                     "Lower the learning rates (pi_lr, q_lr) or check the environment's "
+                     "rewards.")
+    run.logger.store(**info)
+
+
+def test_agent(test_env, learner, logger, num_episodes, max_ep_len):
+    """Deterministic episodes of the current policy on the separate test env."""
+    for _ in range(num_episodes):
+        o, _ = test_env.reset()
+        ep_ret, ep_len, done = 0.0, 0, False
+        while not done and ep_len < max_ep_len:
+            o, r, terminated, truncated, _ = test_env.step(learner.act(o, deterministic=True))
+            ep_ret += r
+            ep_len += 1
+            done = terminated or truncated
+        logger.store(TestEpRet=ep_ret, TestEpLen=ep_len)
+
+
+def log_td3_epoch(run, epoch, t):
+    """SpinningUp's TD3 columns (Epoch counts from 1), then the time columns."""
+    logger = run.logger
+    logger.log_tabular("Epoch", epoch)
+    logger.log_tabular("EpRet", with_min_and_max=True)
+    logger.log_tabular("TestEpRet", with_min_and_max=True)
+    logger.log_tabular("EpLen", average_only=True)
+    logger.log_tabular("TestEpLen", average_only=True)
+    logger.log_tabular("TotalEnvInteracts", t)
+    logger.log_tabular("Q1Vals", with_min_and_max=True)
+    logger.log_tabular("Q2Vals", with_min_and_max=True)
+    logger.log_tabular("LossPi", average_only=True)
+    logger.log_tabular("LossQ", average_only=True)
+    run.log_time()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a run
+# ---------------------------------------------------------------------------------------------
+def read_td3_config(run_dir):
+    """(config, env) of a saved TD3 run: what ``load(run_dir)`` needs to rebuild the learner."""
+    return read_run_config(run_dir, TD3_DEFAULT_HIDDEN, TD3_DEFAULT_ACTIVATION)
