@@ -47,10 +47,12 @@ def resolve(name):
 
 
 def entry_point(name):
+    """The entry-point function of algorithm ``name`` (imports its backend)."""
     return _import(ENTRY_POINTS[resolve(name)])
 
 
 def family(name):
+    """'vpg' or 'td3' for any spelling of an algorithm name."""
     return resolve(name).split("_")[0]
 
 

@@ -79,6 +79,8 @@ def top_functions(prof_path, n=15):
 
 
 def compare(paths, ref=None, warmup=1):
+    """Per-phase median times of each run folder, averaged over its seeds, with ratios to the
+    reference run ``ref`` (by default the PyTorch one)."""
     runs = [load_run(p, warmup) for p in paths]
     if ref is not None:
         ref_run = load_run(ref, warmup)
@@ -99,6 +101,7 @@ def compare(paths, ref=None, warmup=1):
 
 
 def format_table(runs, ref_run):
+    """The comparison as a printable table."""
     head = f"{'run':<32}{'algo':<13}{'seeds':>5}" + "".join(f"{p:>15}" for p in PHASES)
     lines = [f"Median seconds per epoch (ratio to {ref_run['name']})", head]
     for r in runs:
@@ -108,6 +111,7 @@ def format_table(runs, ref_run):
 
 
 def bar_chart(runs, ref_run, path):
+    """A bar chart of the per-phase times, saved to ``path``."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -130,6 +134,7 @@ def bar_chart(runs, ref_run, path):
 
 
 def write_html(runs, ref_run, png_path, path):
+    """A self-contained HTML report (table, chart embedded, top profiled functions)."""
     png64 = base64.b64encode(open(png_path, "rb").read()).decode("ascii")
     esc = html.escape
     rows = "".join(
@@ -168,6 +173,7 @@ the profiles are for drill-down.</small></p></body></html>"""
 
 
 def main(argv=None):
+    """``python -m spinup.run compare DIR [DIR ...] [--out PREFIX]``."""
     p = argparse.ArgumentParser(prog="python -m spinup.run compare")
     p.add_argument("runs", nargs="+", help="run folders or experiment folders of seed runs")
     p.add_argument("--ref", default=None, help="reference run (default: the PyTorch one)")

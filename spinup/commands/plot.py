@@ -56,6 +56,7 @@ def smooth(y, k):
 
 def plot_runs(runs, xaxis="TotalEnvInteracts", values=("Performance",), smooth_k=1,
               out=None):
+    """Plot a column against env steps for each run folder (mean +- std over seeds)."""
     import matplotlib
     if out:
         matplotlib.use("Agg")
@@ -103,6 +104,7 @@ def _pick_value(value, cols):
 
 
 def main(argv=None):
+    """``python -m spinup.run plot DIR [DIR ...] [-y COL] [--out FILE]``."""
     p = argparse.ArgumentParser(prog="python -m spinup.run plot")
     p.add_argument("logdir", nargs="+")
     p.add_argument("--xaxis", "-x", default="TotalEnvInteracts")

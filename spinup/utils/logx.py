@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from spinup.utils.serialization_utils import convert_json
+from spinup.utils.serialization_utils import convert_json, write_json
 
 color2num = dict(gray=30, red=31, green=32, yellow=33, blue=34, magenta=35, cyan=36, white=37,
                  crimson=38)
@@ -33,6 +33,7 @@ def to_numpy(x):
 
 
 def to_float(x):
+    """A one-element value from any framework as a Python float."""
     arr = to_numpy(x)
     if arr.size != 1:
         raise ValueError(f"expected a single number, got an array of shape {arr.shape}")
@@ -43,21 +44,30 @@ class Logger:
     """Writes ``progress.txt`` (tab-separated, one row per ``dump_tabular``) and ``config.json``
     in ``output_dir``, and prints each row as a table."""
 
-    def __init__(self, output_dir=None, output_fname="progress.txt", exp_name=None, verbose=True):
+    def __init__(self, output_dir=None, output_fname="progress.txt", exp_name=None, verbose=True,
+                 resume=False):
+        """``resume=True`` appends to an existing progress file, keeping its columns (a
+        resumed run); otherwise the file is started anew."""
         self.output_dir = output_dir or "/tmp/experiments/%i" % int(time.time())
         self.verbose = verbose
-        if osp.exists(osp.join(self.output_dir, output_fname)):
+        path = osp.join(self.output_dir, output_fname)
+        self.first_row, self.log_headers = True, []
+        if resume and osp.exists(path):
+            with open(path) as f:
+                header = f.readline().rstrip("\n")
+            if header:
+                self.first_row, self.log_headers = False, header.split("\t")
+        elif osp.exists(path):
             self.log("Warning: %s already holds a run; its %s is overwritten."
                      % (self.output_dir, output_fname), color="red")
         os.makedirs(self.output_dir, exist_ok=True)
-        self.output_file = open(osp.join(self.output_dir, output_fname), "w")
+        self.output_file = open(path, "a" if resume else "w")
         self.log("Logging data to %s" % self.output_file.name, color="green", bold=True)
-        self.first_row = True
-        self.log_headers = []
         self.log_current_row = {}
         self.exp_name = exp_name
 
     def log(self, msg, color="green", bold=False):
+        """Print ``msg`` (coloured on a terminal) unless the logger is quiet."""
         if self.verbose:
             print(colorize(msg, color, bold=bold), flush=True)
 
@@ -73,16 +83,14 @@ class Logger:
         self.log_current_row[key] = val
 
     def save_config(self, config):
-        """Write ``config`` (e.g. the entry point's ``locals()``) to config.json."""
+        """Write ``config`` (the run's checked arguments) to config.json, atomically."""
         config_json = convert_json(config)
         if self.exp_name is not None:
             config_json["exp_name"] = self.exp_name
-        output = json.dumps(config_json, separators=(",", ":\t"), indent=4, sort_keys=True)
+        output = write_json(osp.join(self.output_dir, "config.json"), config_json)
         if self.verbose:
             print(colorize("Saving config:\n", color="cyan", bold=True))
             print(output)
-        with open(osp.join(self.output_dir, "config.json"), "w") as out:
-            out.write(output)
 
     def dump_tabular(self):
         """Print the current row as a table, append it to progress.txt (flushed), and start a
@@ -114,6 +122,7 @@ class Logger:
         self.first_row = False
 
     def close(self):
+        """Close progress.txt."""
         if not self.output_file.closed:
             self.output_file.close()
 
@@ -127,6 +136,7 @@ class EpochLogger(Logger):
         self.epoch_dict = dict()
 
     def store(self, **kwargs):
+        """Remember values (numbers or arrays) under their keys until the epoch is logged."""
         for k, v in kwargs.items():
             self.epoch_dict.setdefault(k, []).append(to_numpy(v))
 

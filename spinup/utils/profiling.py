@@ -23,6 +23,7 @@ class PhaseTimer:
 
     @contextmanager
     def phase(self, name, sync=None):
+        """Time the block under phase ``name``; ``sync`` runs before the clock stops."""
         t0 = time.perf_counter()
         try:
             yield
@@ -32,6 +33,7 @@ class PhaseTimer:
             self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - t0
 
     def add(self, name, seconds):
+        """Charge ``seconds`` to phase ``name``."""
         self.totals[name] = self.totals.get(name, 0.0) + seconds
 
     def log_epoch(self, logger):
@@ -61,6 +63,7 @@ class Profiler:
 
     @contextmanager
     def region(self, kind, epoch):
+        """Profile the block when ``kind`` is the profiled mode and the warm-up is over."""
         active = self.prof is not None and kind == self.mode and epoch >= self.warmup
         if not active:
             yield

@@ -10,6 +10,8 @@ def progress_enabled():
 
 
 class ProgressBar:
+    """Env steps done, steps per second and the time left, redrawn in place at most every
+    ``min_interval`` seconds."""
     def __init__(self, total, enabled=None, min_interval=0.25, width=30):
         self.total = int(total)
         self.enabled = progress_enabled() if enabled is None else enabled
@@ -19,6 +21,7 @@ class ProgressBar:
         self.shown = False
 
     def update(self, n):
+        """Show ``n`` steps done (cheap when called every step)."""
         if not self.enabled:
             return
         now = time.perf_counter()

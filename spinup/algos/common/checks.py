@@ -12,16 +12,19 @@ def _is_int(v):
 
 
 def int_at_least(name, v, lo):
+    """An integer >= ``lo`` (not a bool); returns it as an int."""
     if not _is_int(v) or v < lo:
         raise InputError(f"{name}={v!r}: expected an integer >= {lo}")
     return int(v)
 
 
 def positive_int(name, v):
+    """An integer >= 1."""
     return int_at_least(name, v, 1)
 
 
 def nonneg_int(name, v):
+    """An integer >= 0."""
     return int_at_least(name, v, 0)
 
 
@@ -38,10 +41,19 @@ def number_in(name, v, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False):
 
 
 def positive_number(name, v):
+    """A finite real number > 0, as a float."""
     return number_in(name, v, 0.0, math.inf, lo_open=True)
 
 
+def boolean(name, v):
+    """True or False (1 and 0 are accepted too)."""
+    if isinstance(v, bool) or (_is_int(v) and v in (0, 1)):
+        return bool(v)
+    raise InputError(f"{name}={v!r}: expected True or False")
+
+
 def one_of(name, v, accepted):
+    """One of ``accepted`` (compared with ==)."""
     if v not in accepted:
         raise InputError(f"{name}={v!r}: expected one of {', '.join(map(repr, accepted))}")
     return v
@@ -104,10 +116,21 @@ def device(v):
     """None (pick cuda when available, else cpu), 'cpu', 'cuda', 'cuda:N' or 'mps'."""
     if v is not None and not (isinstance(v, str) and _DEVICE_RE.fullmatch(v)):
         raise InputError(f"device={v!r}: expected None, 'cpu', 'cuda', 'cuda:N' or 'mps'")
+    if v is not None and v != "cpu":
+        import torch  # only PyTorch algorithms take a device
+        if v.startswith("cuda") and not torch.cuda.is_available():
+            raise InputError(f"device={v!r}: CUDA is not available on this machine; use "
+                             "'cpu' or leave the device out")
+        if v.startswith("cuda:") and int(v[5:]) >= torch.cuda.device_count():
+            raise InputError(f"device={v!r}: this machine has {torch.cuda.device_count()} "
+                             "CUDA device(s)")
+        if v == "mps" and not torch.backends.mps.is_available():
+            raise InputError(f"device={v!r}: MPS is not available on this machine; use 'cpu'")
     return v
 
 
 def logger_kwargs(v):
+    """None or a dict of EpochLogger keyword arguments; returns a dict."""
     if v is not None and not isinstance(v, dict):
         raise InputError(f"logger_kwargs={v!r}: expected a dict such as "
                          "dict(output_dir='data/run')")

@@ -6,17 +6,13 @@ import numpy as np
 from spinup.algos.common.checks import InputError
 
 
-def registered_env_ids():
-    import gymnasium as gym
-    return sorted(gym.registry.keys())
-
-
 def check_env_id(env_id):
     """Raise InputError for an id gymnasium does not know, suggesting the closest ones."""
     if not isinstance(env_id, str):
         raise InputError(f"env_name={env_id!r}: expected a gymnasium environment id such as "
                          "'HalfCheetah-v4'")
-    ids = registered_env_ids()
+    import gymnasium as gym
+    ids = sorted(gym.registry.keys())
     if env_id in ids:
         return env_id
     close = difflib.get_close_matches(env_id, ids, n=3, cutoff=0.6)
@@ -38,6 +34,7 @@ class EnvFn:
         return gym.make(self.env_id, **{**self.make_kwargs, **extra})
 
     def to_json(self):
+        """What config.json records: the id and the keyword arguments of gym.make."""
         return dict(env_id=self.env_id, **self.make_kwargs)
 
     def __repr__(self):
@@ -68,6 +65,7 @@ def space_kind(space):
 
 
 def require_box(space, algo):
+    """``space`` must be a bounded Box (continuous actions) for ``algo``."""
     from gymnasium import spaces
     if not isinstance(space, spaces.Box):
         raise InputError(f"{algo} needs a continuous action space (gymnasium.spaces.Box); "
@@ -78,22 +76,76 @@ def require_box(space, algo):
 
 
 def obs_dim(space):
+    """The size of a flat Box observation space."""
     if space.shape is None or len(space.shape) != 1:
         raise InputError(f"observation space {space!r} is not supported: expected a flat Box")
     return int(space.shape[0])
 
 
 def read_run_config(run_dir, default_hidden, default_activation):
-    """(config, env) of a saved run: its config.json (ac_kwargs normalised with the
+    """(config, env) of a saved run: its validated config.json (ac_kwargs normalised with the
     algorithm's defaults) and one env made from the env factory it records."""
-    import json
-    import os.path as osp
-
     from spinup.algos.common.checks import ac_kwargs
-    path = osp.join(run_dir, "config.json")
-    if not osp.isfile(path):
-        raise InputError(f"{run_dir!r} is not a run directory: it has no config.json")
-    with open(path) as f:
-        cfg = json.load(f)
+    from spinup.utils.run_files import read_config
+    cfg = read_config(run_dir)
     cfg["ac_kwargs"] = ac_kwargs(cfg.get("ac_kwargs"), default_hidden, default_activation)
     return cfg, env_fn_from_config(cfg)()
+
+
+# ---------------------------------------------------------------------------------------------
+# Environment state for checkpoints
+# ---------------------------------------------------------------------------------------------
+def rng_state(env):
+    """The JSON-able state of the env's random generator (initial states of resets)."""
+    return env.unwrapped.np_random.bit_generator.state
+
+
+def set_rng_state(env, state):
+    """Restore what ``rng_state`` returned."""
+    env.unwrapped.np_random.bit_generator.state = state
+
+
+def _time_limit(env):
+    from gymnasium.wrappers import TimeLimit
+    while env is not None:
+        if isinstance(env, TimeLimit):
+            return env
+        env = getattr(env, "env", None)
+    return None
+
+
+def physics_state(env):
+    """The state an episode in progress needs to continue exactly, as NumPy arrays, or None
+    when this kind of env cannot be captured (then a resumed run starts a fresh episode).
+    MuJoCo envs: the full integration state (time, qpos, qvel, warm start, ...); envs with a
+    NumPy ``state`` attribute (classic control): that array. Plus the time-limit counter."""
+    u = env.unwrapped
+    out = {}
+    if hasattr(u, "model") and hasattr(u, "data"):
+        import mujoco
+        spec = mujoco.mjtState.mjSTATE_INTEGRATION
+        state = np.empty(mujoco.mj_stateSize(u.model, spec))
+        mujoco.mj_getState(u.model, u.data, state, spec)
+        out["mujoco"] = state
+    elif isinstance(getattr(u, "state", None), np.ndarray):
+        out["state"] = np.array(u.state)
+    else:
+        return None
+    limit = _time_limit(env)
+    if limit is not None:
+        out["elapsed_steps"] = np.array(limit._elapsed_steps)
+    return out
+
+
+def set_physics_state(env, arrays):
+    """Restore what ``physics_state`` captured (the env must have been reset once)."""
+    u = env.unwrapped
+    if "mujoco" in arrays:
+        import mujoco
+        mujoco.mj_setState(u.model, u.data, np.asarray(arrays["mujoco"], np.float64),
+                           mujoco.mjtState.mjSTATE_INTEGRATION)
+    else:
+        u.state = np.array(arrays["state"])
+    limit = _time_limit(env)
+    if limit is not None and "elapsed_steps" in arrays:
+        limit._elapsed_steps = int(arrays["elapsed_steps"])

@@ -32,6 +32,7 @@ class GAEBuffer:
         self.ptr, self.path_start_idx, self.max_size = 0, 0, size
 
     def store(self, obs, act, rew, val, logp):
+        """Append one step of experience."""
         if self.ptr >= self.max_size:
             raise IndexError(f"GAEBuffer is full ({self.max_size} steps); call get() first")
         i = self.ptr

@@ -1,11 +1,13 @@
 """What both training loops keep beside the learner: the logger, the phase timer, the cProfile
-hook, the progress bar, and saving the model without ever letting a diverged one replace the
-last good one."""
+hook, the progress bar, saving the model without ever letting a diverged one replace the last
+good one, and checkpoints to resume from."""
 import os.path as osp
 import time
 
 import numpy as np
 
+from spinup.algos.common import envs
+from spinup.utils import run_files
 from spinup.utils.logx import EpochLogger
 from spinup.utils.profiling import PhaseTimer, Profiler
 from spinup.utils.progress import ProgressBar
@@ -13,20 +15,39 @@ from spinup.utils.progress import ProgressBar
 
 class RunContext:
     """One training run's bookkeeping. ``config`` goes to config.json; ``total_steps`` sizes
-    the progress bar."""
+    the progress bar. ``resume`` is a checkpoint ``(arrays, meta)`` to continue from: the
+    learner is restored, progress.txt is cut back to the rows the checkpoint had seen and
+    appended to, and the Time column continues."""
 
-    def __init__(self, learner, args, config, total_steps):
+    def __init__(self, learner, args, config, total_steps, resume=None):
         self.learner = learner
-        self.logger = EpochLogger(**args["logger_kwargs"])
-        self.logger.save_config(config)
+        out = args["logger_kwargs"].get("output_dir")
+        if resume is not None:
+            # Rows logged after the checkpoint (a run killed mid-epoch) would repeat.
+            run_files.truncate_progress(out, resume[1]["rows"])
+        elif out:
+            run_files.remove_checkpoint(out)  # a stale one would not match this run
+        self.logger = EpochLogger(**args["logger_kwargs"], resume=resume is not None)
         self.output_dir = self.logger.output_dir
+        self.logger.save_config(dict(config, spinup_format=run_files.FORMAT_VERSION))
         self.timer = PhaseTimer()
         self.profiler = Profiler(args["profile"], args["profile_warmup"], self.output_dir,
                                  sync=learner.sync)
         self.bar = ProgressBar(total_steps)
         self.model_dir = osp.join(self.output_dir, "model")
         self.last_saved = None  # the logged Epoch number of the last model written
-        self.start_time = time.time()
+        self.start_time, self.rows = time.time(), 0
+        self.resume = resume
+        if resume is not None:
+            arrays, meta = resume
+            learner.load_state_dict({k[8:]: v for k, v in arrays.items()
+                                     if k.startswith("learner/")})
+            self.start_time -= meta["elapsed"]
+            self.rows = meta["rows"]
+
+    def first_epoch(self):
+        """The epoch to start from: 0, or the one after the checkpoint's."""
+        return 0 if self.resume is None else self.resume[1]["epoch"] + 1
 
     def _where(self):
         if self.last_saved is None:
@@ -60,11 +81,44 @@ class RunContext:
         self.logger.log_tabular("Time", time.time() - self.start_time)
 
     def end_epoch(self):
+        """Write the epoch's row to progress.txt (and print it)."""
         self.bar.clear()
         self.logger.dump_tabular()
+        self.rows += 1
+
+    def save_checkpoint(self, epoch, arrays, meta):
+        """Everything to continue after ``epoch`` (called once its row is written): the
+        learner's state, the loop's ``arrays`` and ``meta``, counters and elapsed time."""
+        arrays = {**{f"learner/{k}": v for k, v in self.learner.state_dict().items()}, **arrays}
+        meta = dict(meta, epoch=epoch, rows=self.rows, elapsed=time.time() - self.start_time)
+        run_files.save_checkpoint(self.output_dir, arrays, meta)
 
     def close(self):
         """Write the profile (if any) and close progress.txt."""
         self.bar.clear()
         self.profiler.dump(self.logger.log)
         self.logger.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Environments in checkpoints
+# ---------------------------------------------------------------------------------------------
+def env_snapshot(env, name):
+    """(arrays, meta) capturing env ``name``: its random generator and, where the env kind
+    allows (MuJoCo, classic control), the physics of the episode in progress."""
+    physics = envs.physics_state(env)
+    arrays = {f"{name}/{k}": v for k, v in (physics or {}).items()}
+    return arrays, {f"{name}_rng": envs.rng_state(env), f"{name}_physics": physics is not None}
+
+
+def restore_env(env, seed, name, arrays, meta):
+    """Bring a freshly made env to the state ``env_snapshot`` captured; returns whether the
+    episode in progress could be restored (else the caller starts a fresh one)."""
+    env.reset(seed=seed)
+    envs.set_rng_state(env, meta[f"{name}_rng"])
+    if not meta[f"{name}_physics"]:
+        return False
+    prefix = name + "/"
+    envs.set_physics_state(env, {k[len(prefix):]: v for k, v in arrays.items()
+                                 if k.startswith(prefix)})
+    return True

@@ -18,10 +18,12 @@ class ReplayBuffer:
         self.rew = np.zeros(size, dtype=np.float32)
         self.done = np.zeros(size, dtype=np.float32)
         self.ptr, self.size, self.max_size = 0, 0, int(size)
+        self.total = 0  # transitions stored over the whole run (checkpoints count by it)
         # The buffer's own stream, so minibatches do not depend on who else draws numbers.
         self.rng = np.random.default_rng(seed)
 
     def store(self, obs, act, rew, obs2, done):
+        """Append one transition, overwriting the oldest when full."""
         self.obs[self.ptr] = obs
         self.act[self.ptr] = act
         self.rew[self.ptr] = rew
@@ -29,6 +31,7 @@ class ReplayBuffer:
         self.done[self.ptr] = done
         self.ptr = (self.ptr + 1) % self.max_size
         self.size = min(self.size + 1, self.max_size)
+        self.total += 1
 
     def sample_batches(self, n_batches, batch_size):
         """``n_batches`` minibatches drawn uniformly with replacement, as a dict of arrays
@@ -46,3 +49,33 @@ class ReplayBuffer:
 
     def __len__(self):
         return self.size
+
+    # --- Checkpoints -----------------------------------------------------------------------
+    FIELDS = ("obs", "act", "rew", "obs2", "done")
+
+    def oldest(self):
+        """Run-wide index of the oldest transition still held."""
+        return self.total - self.size
+
+    def chunk(self, first, end):
+        """Transitions ``first .. end - 1`` (run-wide indices, all still held) as arrays."""
+        if not self.oldest() <= first <= end <= self.total:
+            raise IndexError(f"transitions {first}..{end - 1} are not all in the buffer "
+                             f"(it holds {self.oldest()}..{self.total - 1})")
+        idx = np.arange(first, end) % self.max_size
+        return {k: getattr(self, k)[idx] for k in self.FIELDS}
+
+    def load_chunk(self, first, arrays):
+        """Put saved transitions back at their places; call in run order, then
+        ``set_total``."""
+        n = len(arrays["rew"])
+        idx = np.arange(first, first + n) % self.max_size
+        for k in self.FIELDS:
+            getattr(self, k)[idx] = arrays[k]
+
+    def set_total(self, total):
+        """After loading chunks up to run-wide index ``total``: the write pointer and size
+        an uninterrupted run would have."""
+        self.total = int(total)
+        self.ptr = self.total % self.max_size
+        self.size = min(self.total, self.max_size)

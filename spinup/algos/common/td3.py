@@ -8,12 +8,13 @@ so that both backends explore with the same numbers.
 """
 import numpy as np
 
-from spinup.algos.common import checks
+from spinup.algos.common import checks, envs
 from spinup.algos.common.checks import InputError
 from spinup.algos.common.envs import obs_dim, read_run_config, require_box
-from spinup.algos.common.loop import RunContext
+from spinup.algos.common.loop import RunContext, env_snapshot, restore_env
 from spinup.algos.common.nets import init_mlp
 from spinup.algos.common.replay_buffer import ReplayBuffer
+from spinup.utils import run_files
 
 TD3_DEFAULT_HIDDEN = (256, 256)
 TD3_DEFAULT_ACTIVATION = "relu"
@@ -74,6 +75,7 @@ def check_td3_args(env, kwargs):
     kw["profile"], kw["profile_warmup"] = checks.profile_args(
         kw["profile"], kw["profile_warmup"], kw["epochs"])
     kw["logger_kwargs"] = checks.logger_kwargs(kw.get("logger_kwargs"))
+    kw["save_buffer"] = checks.boolean("save_buffer", kw.get("save_buffer", False))
     if "device" in kw:
         kw["device"] = checks.device(kw["device"])
     return kw
@@ -105,34 +107,38 @@ def add_exploration_noise(a, act_noise, act_limit, rng):
 # ---------------------------------------------------------------------------------------------
 # The loop
 # ---------------------------------------------------------------------------------------------
-def train_td3(algo, env_fn, env, learner, args):
+def train_td3(algo, env_fn, env, learner, args, resume=None):
     """TD3 as SpinningUp's pseudocode: uniform-random actions for ``start_steps`` steps, then
     the noisy policy; every ``update_every`` steps (once ``update_after`` steps are in the
-    buffer) as many updates; at each epoch end save (every ``save_freq`` epochs), test, log.
+    buffer) as many updates; at each epoch end save (every ``save_freq`` epochs and after
+    the last), test, log.
 
     ``algo`` names the entry point ('td3_jax'), ``env`` is the env made from ``env_fn`` for
     the argument check (the test env is another copy), ``args`` the output of
-    ``check_td3_args``. Returns the learner."""
+    ``check_td3_args``, ``resume`` a checkpoint ``(arrays, meta)`` to continue from
+    (``spinup.run resume``). Returns the learner."""
     epochs, steps_per_epoch, seed = args["epochs"], args["steps_per_epoch"], args["seed"]
     run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
-                     epochs * steps_per_epoch)
+                     epochs * steps_per_epoch, resume)
     test_env = env_fn()
     replay = ReplayBuffer(obs_dim(env.observation_space), env.action_space.shape[0],
                           args["replay_size"], seed=(seed, 1))
-    env.action_space.seed(seed)
-    episode = Episode(env.reset(seed=seed)[0])
-    test_env.reset(seed=seed + TEST_SEED_OFFSET)
+    episode = start_td3_envs(env, test_env, replay, run, seed)
     try:
-        for epoch in range(epochs):
+        for epoch in range(run.first_epoch(), epochs):
             with run.profiler.region("epoch", epoch):
                 collect_td3_epoch(env, learner, replay, run, episode, epoch, args)
-                if (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1:
+                save = (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1
+                if save:
                     run.save_model(epoch + 1)
                 with run.timer.phase("test"):
                     test_agent(test_env, learner, run.logger, args["num_test_episodes"],
-                             args["max_ep_len"])
+                               args["max_ep_len"])
             log_td3_epoch(run, epoch + 1, (epoch + 1) * steps_per_epoch)
             run.end_epoch()
+            if save:
+                save_td3_checkpoint(run, env, test_env, replay, episode, epoch,
+                                    args["save_buffer"])
     finally:
         run.close()
         env.close()
@@ -143,17 +149,65 @@ def train_td3(algo, env_fn, env, learner, args):
 class Episode:
     """The training episode in progress: its last observation, return and length."""
 
-    def __init__(self, obs):
-        self.obs, self.ret, self.len = obs, 0.0, 0
+    def __init__(self, obs, ret=0.0, length=0):
+        self.obs, self.ret, self.len = obs, ret, length
 
     def restart(self, obs):
+        """Start a new episode from ``obs``."""
         self.obs, self.ret, self.len = obs, 0.0, 0
+
+
+def start_td3_envs(env, test_env, replay, run, seed):
+    """Seed the envs and the replay buffer, or bring them back to a checkpoint's state;
+    returns the episode in progress."""
+    env.action_space.seed(seed)
+    if run.resume is None:
+        test_env.reset(seed=seed + TEST_SEED_OFFSET)
+        return Episode(env.reset(seed=seed)[0])
+    arrays, meta = run.resume
+    env.action_space.np_random.bit_generator.state = meta["action_space_rng"]
+    test_env.reset(seed=seed + TEST_SEED_OFFSET)
+    envs.set_rng_state(test_env, meta["test_env_rng"])
+    replay.rng.bit_generator.state = meta["replay_rng"]
+    if meta["buffer_saved"]:
+        total = meta["replay_total"]
+        first = max(0, total - replay.max_size)
+        for start, chunk in run_files.load_buffer_chunks(run.output_dir, first, total):
+            replay.load_chunk(start, chunk)
+        replay.set_total(total)
+        run_files.prune_buffer_chunks(run.output_dir, replay.oldest(), total)
+    if restore_env(env, seed, "env", arrays, meta):
+        return Episode(arrays["env/obs"], meta["ep_ret"], meta["ep_len"])
+    return Episode(env.reset()[0])  # this env kind cannot be captured mid-episode
+
+
+def save_td3_checkpoint(run, env, test_env, replay, episode, epoch, save_buffer):
+    """Checkpoint after ``epoch``'s row: the learner, the envs (random generators, the
+    episode in progress), the replay buffer's stream and, with ``save_buffer``, its new
+    transitions as a compressed chunk (older chunks are kept while the buffer holds them)."""
+    arrays, meta = env_snapshot(env, "env")
+    arrays["env/obs"] = np.asarray(episode.obs)
+    meta.update(ep_ret=float(episode.ret), ep_len=int(episode.len),
+                action_space_rng=env.action_space.np_random.bit_generator.state,
+                test_env_rng=envs.rng_state(test_env), replay_rng=replay.rng.bit_generator.state,
+                replay_total=replay.total, buffer_saved=bool(save_buffer))
+    if save_buffer:
+        chunks = run_files.buffer_chunks(run.output_dir)
+        first = max(chunks[-1][1] if chunks else 0, replay.oldest())
+        if replay.total > first:
+            run_files.save_buffer_chunk(run.output_dir, first, replay.chunk(first, replay.total))
+    run.save_checkpoint(epoch, arrays, meta)
+    if save_buffer:
+        run_files.prune_buffer_chunks(run.output_dir, replay.oldest(), replay.total)
 
 
 def collect_td3_epoch(env, learner, replay, run, episode, epoch, args):
     """One epoch of env steps (t counts interactions from 1, so TotalEnvInteracts is exact),
     with an update block every ``update_every`` steps once ``t >= update_after``."""
     timer, steps = run.timer, args["steps_per_epoch"]
+    # Always true in an uninterrupted run; after a resume without a saved buffer, updates
+    # wait until the buffer holds what the first update of a fresh run would have.
+    refill = min(max(args["update_after"], args["batch_size"]), args["replay_size"])
     for t in range(epoch * steps + 1, (epoch + 1) * steps + 1):
         with timer.phase("act"):
             if t <= args["start_steps"]:
@@ -171,7 +225,8 @@ def collect_td3_epoch(env, learner, replay, run, episode, epoch, args):
         if terminated or truncated or episode.len == args["max_ep_len"]:
             run.logger.store(EpRet=episode.ret, EpLen=episode.len)
             episode.restart(env.reset()[0])
-        if t >= args["update_after"] and t % args["update_every"] == 0:
+        if t >= args["update_after"] and t % args["update_every"] == 0 \
+                and len(replay) >= refill:
             update_td3(learner, replay, run, epoch, t, args)
         run.bar.update(t)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from spinup.algos.common import checks, envs
 from spinup.algos.common.gae_buffer import GAEBuffer
-from spinup.algos.common.loop import RunContext
+from spinup.algos.common.loop import RunContext, env_snapshot, restore_env
 from spinup.algos.common.nets import init_mlp
 
 VPG_DEFAULT_HIDDEN = (64, 64)
@@ -69,31 +69,47 @@ def make_vpg_buffer(env, steps_per_epoch, gamma, lam):
 # ---------------------------------------------------------------------------------------------
 # The loop
 # ---------------------------------------------------------------------------------------------
-def train_vpg(algo, env_fn, env, learner, args):
+def train_vpg(algo, env_fn, env, learner, args, resume=None):
     """VPG as SpinningUp's pseudocode: each epoch, collect ``steps_per_epoch`` steps with the
-    current policy, update once, save every ``save_freq`` epochs, log.
+    current policy, update once, save every ``save_freq`` epochs (and after the last), log.
 
     ``algo`` names the entry point ('vpg_jax'), ``env`` is the env made from ``env_fn`` for
-    the argument check, ``args`` the output of ``check_vpg_args``. Returns the learner."""
+    the argument check, ``args`` the output of ``check_vpg_args``, ``resume`` a checkpoint
+    ``(arrays, meta)`` to continue from (``spinup.run resume``). Returns the learner."""
     epochs, steps_per_epoch, seed = args["epochs"], args["steps_per_epoch"], args["seed"]
     run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
-                     epochs * steps_per_epoch)
+                     epochs * steps_per_epoch, resume)
     buf = make_vpg_buffer(env, steps_per_epoch, args["gamma"], args["lam"])
-    env.action_space.seed(seed)
-    o, _ = env.reset(seed=seed)
+    o = start_vpg_env(env, seed, run.resume)
     try:
-        for epoch in range(epochs):
+        for epoch in range(run.first_epoch(), epochs):
             with run.profiler.region("epoch", epoch):
                 o = collect_vpg_epoch(env, learner, buf, run, o, epoch, args["max_ep_len"])
                 update_vpg(learner, buf, run, epoch)
-                if (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1:
+                save = (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1
+                if save:
                     run.save_model(epoch)
             log_vpg_epoch(run, epoch, steps_per_epoch)
             run.end_epoch()
+            if save:
+                arrays, meta = env_snapshot(env, "env")
+                run.save_checkpoint(epoch, {**arrays, "env/obs": np.asarray(o)}, meta)
     finally:
         run.close()
         env.close()
     return learner
+
+
+def start_vpg_env(env, seed, resume):
+    """The first observation: a seeded reset, or the env as the checkpoint left it (each
+    epoch ends with a reset, so a checkpoint always sits at the start of an episode)."""
+    env.action_space.seed(seed)
+    if resume is None:
+        return env.reset(seed=seed)[0]
+    arrays, meta = resume
+    if restore_env(env, seed, "env", arrays, meta):
+        return arrays["env/obs"]
+    return env.reset()[0]
 
 
 def collect_vpg_epoch(env, learner, buf, run, o, epoch, max_ep_len):

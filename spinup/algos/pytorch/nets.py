@@ -60,7 +60,7 @@ def from_canonical(params, module, net, suffix=""):
         if arr.shape != tuple(p.shape):
             raise ValueError(f"{name}: shape {np.shape(params[name])}, the network expects "
                              f"{tuple(p.shape)[::-1] if name.endswith('/w') else tuple(p.shape)}")
-        p.copy_(torch.as_tensor(arr, dtype=p.dtype))
+        p.copy_(torch.as_tensor(np.array(arr), dtype=p.dtype))  # a copy: may be read-only
 
 
 def resolve_device(device):

@@ -22,6 +22,9 @@ from spinup.utils.serialization_utils import (generator_state, load_npz,  # noqa
                                               save_npz, set_generator_state)
 
 MODEL_FILE = "params.npz"
+# The learner arguments config.json records beside ac_kwargs.
+HYPERPARAMETERS = ("gamma", "polyak", "pi_lr", "q_lr", "act_noise", "target_noise",
+                  "noise_clip", "policy_delay", "seed")
 NETS = ("pi", "q1", "q2")
 
 
@@ -190,6 +193,7 @@ class TD3Learner:
         return params
 
     def set_params(self, params):
+        """Load canonical parameters (online and target nets); optimizer states are kept."""
         ac, ac_targ = self._trees(params)
         self.state = self.state._replace(ac=ac, ac_targ=ac_targ)
 
@@ -201,6 +205,7 @@ class TD3Learner:
         return state
 
     def load_state_dict(self, state):
+        """The inverse of ``state_dict``."""
         flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
         self.state = nets.unflatten_state(self.state, flat, "checkpoint")
         set_generator_state(self.noise_rng, state["rng/noise"])
@@ -250,9 +255,10 @@ def draw_normal(key, shape, dtype):
 
 
 def learner_from_config(cfg, env):
-    """A fresh learner shaped like a saved run (its config.json and env)."""
-    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
-                      act_noise=cfg.get("act_noise", 0.1), seed=cfg.get("seed", 0))
+    """A fresh learner built with a saved run's networks and hyperparameters (its config.json
+    and env), before any training."""
+    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
+    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper)
 
 
 def load(run_dir):
@@ -268,7 +274,7 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
             batch_size=100, start_steps=10000, update_after=1000, update_every=50,
             act_noise=0.1, target_noise=0.2, noise_clip=0.5, policy_delay=2,
             num_test_episodes=10, max_ep_len=1000, logger_kwargs=dict(), save_freq=1,
-            profile="none", profile_warmup=1):
+            save_buffer=False, profile="none", profile_warmup=1):
     r"""
     Twin Delayed Deep Deterministic Policy Gradient (TD3)
 
@@ -343,6 +349,13 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
 
         save_freq (int): How often (in terms of gap between epochs) to save the current
             networks (and always at the last epoch), into ``<output_dir>/model/``.
+            A checkpoint to resume from (``python -m spinup.run resume``) is written at
+            the same epochs, into ``<output_dir>/checkpoint/``.
+
+        save_buffer (bool): Also checkpoint the replay buffer (compressed chunks of the
+            transitions added since the last checkpoint), so that a resumed run continues
+            exactly as if it had never stopped. Without it a resumed run starts with an
+            empty buffer and pauses updates until it holds ``update_after`` transitions.
 
         profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
             whole epochs); the profile is saved as ``<output_dir>/profile/<mode>.prof``.
@@ -365,7 +378,8 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
             update_every=update_every, act_noise=act_noise, target_noise=target_noise,
             noise_clip=noise_clip, policy_delay=policy_delay,
             num_test_episodes=num_test_episodes, max_ep_len=max_ep_len,
-            logger_kwargs=logger_kwargs, save_freq=save_freq, profile=profile,
+            logger_kwargs=logger_kwargs, save_freq=save_freq, save_buffer=save_buffer,
+            profile=profile,
             profile_warmup=profile_warmup))
         learner = TD3Learner(env.observation_space, env.action_space,
                              hidden_sizes=args["ac_kwargs"]["hidden_sizes"],

@@ -59,20 +59,24 @@ class Categorical:
 
     @staticmethod
     def sample(logits, key):
+        """One action per row of logits."""
         return jax.random.categorical(key, logits)
 
     @staticmethod
     def log_prob(logits, act):
+        """log pi(act) for integer actions."""
         logp_all = jax.nn.log_softmax(logits)
         return jnp.take_along_axis(logp_all, act[..., None].astype(jnp.int32), -1)[..., 0]
 
     @staticmethod
     def entropy(logits):
+        """Entropy per row of logits."""
         logp_all = jax.nn.log_softmax(logits)
         return -jnp.sum(jnp.exp(logp_all) * logp_all, -1)
 
     @staticmethod
     def mode(logits):
+        """The most likely action."""
         return jnp.argmax(logits, -1)
 
 
@@ -81,22 +85,26 @@ class DiagGaussian:
 
     @staticmethod
     def sample(out, key):
+        """mu + std * N(0, 1)."""
         mu, log_std = out
         return mu + jnp.exp(log_std) * jax.random.normal(key, mu.shape, mu.dtype)
 
     @staticmethod
     def log_prob(out, act):
+        """log pi(act), summed over the independent action dimensions."""
         mu, log_std = out
         z = (act - mu) * jnp.exp(-log_std)
         return jnp.sum(-0.5 * z ** 2 - log_std - 0.5 * jnp.log(2 * jnp.pi), -1)
 
     @staticmethod
     def entropy(out):
+        """Entropy per action dimension (broadcast to the mean's shape)."""
         mu, log_std = out
         return jnp.broadcast_to(0.5 + 0.5 * jnp.log(2 * jnp.pi) + log_std, mu.shape)
 
     @staticmethod
     def mode(out):
+        """The mean."""
         return out[0]
 
 

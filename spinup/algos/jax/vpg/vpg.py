@@ -20,6 +20,8 @@ from spinup.utils.errors import RunFileError  # noqa: E402
 from spinup.utils.serialization_utils import load_npz, save_npz  # noqa: E402
 
 MODEL_FILE = "params.npz"
+# The learner arguments config.json records beside ac_kwargs.
+HYPERPARAMETERS = ("pi_lr", "vf_lr", "train_v_iters", "seed")
 NETS = ("pi", "v")
 
 
@@ -158,6 +160,7 @@ class VPGLearner:
                 **nets.to_canonical(self.state.v_params, "v")}
 
     def set_params(self, params):
+        """Load canonical parameters (names and shapes must match); optimizer states are kept."""
         expected = self.get_params()
         if set(params) != set(expected):
             raise KeyError(f"parameter names {sorted(params)} do not match the network's "
@@ -177,6 +180,7 @@ class VPGLearner:
         return state
 
     def load_state_dict(self, state):
+        """The inverse of ``state_dict``."""
         flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
         self.state = nets.unflatten_state(self.state, flat, "checkpoint")
         self.key = jnp.asarray(state["rng/key"], dtype=self.key.dtype)
@@ -215,9 +219,10 @@ class VPGLearner:
 
 
 def learner_from_config(cfg, env):
-    """A fresh learner shaped like a saved run (its config.json and env)."""
-    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
-                      seed=cfg.get("seed", 0))
+    """A fresh learner built with a saved run's networks and hyperparameters (its config.json
+    and env), before any training."""
+    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
+    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper)
 
 
 def load(run_dir):

@@ -16,6 +16,7 @@ class MLPActor(nn.Module):
         self.register_buffer("act_limit", torch.as_tensor(act_limit, dtype=torch.float32))
 
     def forward(self, obs):
+        """The deterministic action for ``obs``."""
         return self.act_limit * self.pi(obs)
 
 
@@ -27,6 +28,7 @@ class MLPQFunction(nn.Module):
         self.q = mlp([obs_dim + act_dim, *hidden_sizes, 1], activation)
 
     def forward(self, obs, act):
+        """Q(obs, act) per sample."""
         return torch.squeeze(self.q(torch.cat([obs, act], dim=-1)), -1)
 
 

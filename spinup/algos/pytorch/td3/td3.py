@@ -17,6 +17,9 @@ from spinup.utils.serialization_utils import (generator_state, load_torch, save_
                                               set_generator_state)
 
 MODEL_FILE = "model.pt"
+# The learner arguments config.json records beside ac_kwargs.
+HYPERPARAMETERS = ("gamma", "polyak", "pi_lr", "q_lr", "act_noise", "target_noise",
+                  "noise_clip", "policy_delay", "seed")
 NETS = ("pi", "q1", "q2")
 DTYPES = dict(float32=torch.float32, float64=torch.float64)
 
@@ -176,6 +179,7 @@ class TD3Learner:
         return params
 
     def set_params(self, params):
+        """Load canonical parameters (online and target nets); optimizer states are kept."""
         for net in NETS:
             nets.from_canonical(params, getattr(self.ac, net), net)
             nets.from_canonical(params, getattr(self.ac_targ, net), net, "_targ")
@@ -191,6 +195,7 @@ class TD3Learner:
         return state
 
     def load_state_dict(self, state):
+        """The inverse of ``state_dict``."""
         self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
         nets.load_optimizer_state(self.pi_optimizer, state, "pi_opt", self.device)
         nets.load_optimizer_state(self.q_optimizer, state, "q_opt", self.device)
@@ -230,9 +235,10 @@ class TD3Learner:
 
 
 def learner_from_config(cfg, env, device=None):
-    """A fresh learner shaped like a saved run (its config.json and env)."""
-    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
-                      act_noise=cfg.get("act_noise", 0.1), seed=cfg.get("seed", 0),
+    """A fresh learner built with a saved run's networks and hyperparameters (its config.json
+    and env), before any training."""
+    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
+    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper,
                       device=device)
 
 
@@ -249,7 +255,7 @@ def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=1
                 batch_size=100, start_steps=10000, update_after=1000, update_every=50,
                 act_noise=0.1, target_noise=0.2, noise_clip=0.5, policy_delay=2,
                 num_test_episodes=10, max_ep_len=1000, logger_kwargs=dict(), save_freq=1,
-                profile="none", profile_warmup=1, device=None):
+                save_buffer=False, profile="none", profile_warmup=1, device=None):
     r"""
     Twin Delayed Deep Deterministic Policy Gradient (TD3)
 
@@ -324,6 +330,13 @@ def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=1
 
         save_freq (int): How often (in terms of gap between epochs) to save the current
             networks (and always at the last epoch), into ``<output_dir>/model/``.
+            A checkpoint to resume from (``python -m spinup.run resume``) is written at
+            the same epochs, into ``<output_dir>/checkpoint/``.
+
+        save_buffer (bool): Also checkpoint the replay buffer (compressed chunks of the
+            transitions added since the last checkpoint), so that a resumed run continues
+            exactly as if it had never stopped. Without it a resumed run starts with an
+            empty buffer and pauses updates until it holds ``update_after`` transitions.
 
         profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
             whole epochs); the profile is saved as ``<output_dir>/profile/<mode>.prof``.
@@ -349,7 +362,8 @@ def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=1
             update_every=update_every, act_noise=act_noise, target_noise=target_noise,
             noise_clip=noise_clip, policy_delay=policy_delay,
             num_test_episodes=num_test_episodes, max_ep_len=max_ep_len,
-            logger_kwargs=logger_kwargs, save_freq=save_freq, profile=profile,
+            logger_kwargs=logger_kwargs, save_freq=save_freq, save_buffer=save_buffer,
+            profile=profile,
             profile_warmup=profile_warmup, device=device))
         torch.manual_seed(args["seed"])
         learner = TD3Learner(env.observation_space, env.action_space,

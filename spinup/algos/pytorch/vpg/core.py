@@ -28,14 +28,17 @@ class MLPCategoricalActor(Actor):
         self.logits_net = mlp([obs_dim, *hidden_sizes, act_n], activation)
 
     def distribution(self, obs):
+        """The categorical distribution at ``obs``."""
         # No argument validation: it costs time every step, and a diverged (NaN) policy must
         # reach the training loop's finite-loss check, which explains what went wrong.
         return Categorical(logits=self.logits_net(obs), validate_args=False)
 
     def log_prob_from_distribution(self, pi, act):
+        """log pi(act) for integer actions."""
         return pi.log_prob(act)
 
     def mode(self, obs):
+        """The most likely action at ``obs``."""
         return self.logits_net(obs).argmax(-1)
 
 
@@ -49,12 +52,15 @@ class MLPGaussianActor(Actor):
         self.mu_net = mlp([obs_dim, *hidden_sizes, act_dim], activation)
 
     def distribution(self, obs):
+        """The diagonal Gaussian at ``obs``."""
         return Normal(self.mu_net(obs), torch.exp(self.log_std), validate_args=False)
 
     def log_prob_from_distribution(self, pi, act):
+        """log pi(act), summed over the independent action dimensions."""
         return pi.log_prob(act).sum(axis=-1)  # independent action dimensions
 
     def mode(self, obs):
+        """The mean action at ``obs``."""
         return self.mu_net(obs)
 
 
@@ -66,6 +72,7 @@ class MLPCritic(nn.Module):
         self.v_net = mlp([obs_dim, *hidden_sizes, 1], activation)
 
     def forward(self, obs):
+        """V(obs) per sample."""
         return torch.squeeze(self.v_net(obs), -1)
 
 

@@ -14,6 +14,8 @@ from spinup.utils.errors import RunFileError
 from spinup.utils.serialization_utils import load_torch, save_torch
 
 MODEL_FILE = "model.pt"
+# The learner arguments config.json records beside ac_kwargs.
+HYPERPARAMETERS = ("pi_lr", "vf_lr", "train_v_iters", "seed")
 NETS = ("pi", "v")
 
 
@@ -120,6 +122,7 @@ class VPGLearner:
                 for k, v in nets.to_canonical(getattr(self.ac, net), net).items()}
 
     def set_params(self, params):
+        """Load canonical parameters (names and shapes must match); optimizer states are kept."""
         expected = self.get_params()
         if set(params) != set(expected):
             raise KeyError(f"parameter names {sorted(params)} do not match the network's "
@@ -136,6 +139,7 @@ class VPGLearner:
         return state
 
     def load_state_dict(self, state):
+        """The inverse of ``state_dict``."""
         self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
         nets.load_optimizer_state(self.pi_optimizer, state, "pi_opt", self.device)
         nets.load_optimizer_state(self.vf_optimizer, state, "vf_opt", self.device)
@@ -174,9 +178,11 @@ class VPGLearner:
 
 
 def learner_from_config(cfg, env, device=None):
-    """A fresh learner shaped like a saved run (its config.json and env)."""
-    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"],
-                      seed=cfg.get("seed", 0), device=device)
+    """A fresh learner built with a saved run's networks and hyperparameters (its config.json
+    and env), before any training."""
+    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
+    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper,
+                      device=device)
 
 
 def load(run_dir, device=None):
