@@ -2,7 +2,6 @@
 
 Values may be Python numbers, NumPy arrays, JAX arrays or torch tensors.
 """
-import json
 import os
 import os.path as osp
 import sys

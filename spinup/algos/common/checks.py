@@ -52,6 +52,22 @@ def boolean(name, v):
     raise InputError(f"{name}={v!r}: expected True or False")
 
 
+def vector_envs(num_envs, async_envs, **multiples):
+    """``num_envs`` (an integer >= 1 that divides each of ``multiples``, so that every env
+    takes the same number of steps) and ``async_envs`` (a bool); the error says what would
+    work instead."""
+    n = positive_int("num_envs", num_envs)
+    for name, value in multiples.items():
+        if value % n:
+            fits = [d for d in range(1, min(value, 64) + 1) if value % d == 0]
+            lower, upper = value - value % n, value - value % n + n
+            raise InputError(
+                f"num_envs={n} does not divide {name}={value} (the loop counts steps "
+                f"{n} at a time, one per env): use num_envs in {', '.join(map(str, fits))}, "
+                f"or {name}={lower or upper} or {upper}")
+    return n, boolean("async_envs", async_envs)
+
+
 def one_of(name, v, accepted):
     """One of ``accepted`` (compared with ==)."""
     if v not in accepted:

@@ -149,3 +149,108 @@ def set_physics_state(env, arrays):
     limit = _time_limit(env)
     if limit is not None and "elapsed_steps" in arrays:
         limit._elapsed_steps = int(arrays["elapsed_steps"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Several environments stepped together
+# ---------------------------------------------------------------------------------------------
+class EnvBatch:
+    """``num_envs`` copies of an environment behind one batched interface: observations,
+    rewards and flags with a leading ``num_envs`` axis. An episode that ends is reset in the
+    same step (its last observation is returned apart), so no step is ever a dummy one.
+
+    One env is the plain env (no vector wrapper: ``--num_envs 1`` is exactly the single-env
+    computation); several are gymnasium's ``SyncVectorEnv``, or ``AsyncVectorEnv`` (one
+    subprocess per env) with ``async_envs``, both with same-step autoreset."""
+
+    def __init__(self, env_fn, num_envs=1, async_envs=False, first_env=None):
+        from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv
+        self.num_envs, self.async_envs = int(num_envs), bool(async_envs)
+        if self.num_envs == 1:
+            self.env = first_env if first_env is not None else env_fn()
+            self.envs = [self.env]
+            self.action_space = self.env.action_space
+            self.observation_space = self.env.observation_space
+            return
+        if first_env is not None:
+            first_env.close()
+        fns = [lambda: env_fn() for _ in range(self.num_envs)]
+        if self.async_envs:
+            # spawn, not fork: forking a process that runs JAX's threads can deadlock.
+            self.vec = AsyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP,
+                                      context="spawn")
+        else:
+            self.vec = SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP)
+        self.envs = None if self.async_envs else self.vec.envs
+        self.action_space = self.vec.single_action_space
+        self.observation_space = self.vec.single_observation_space
+
+    def seed_actions(self, seed):
+        """Seed the stream of uniformly random actions (TD3's start_steps)."""
+        self.action_space.seed(seed)
+
+    def sample_actions(self):
+        """One uniformly random action per env, shaped ``[num_envs, ...]``."""
+        return np.stack([self.action_space.sample() for _ in range(self.num_envs)])
+
+    def reset(self, seed=None):
+        """Reset every env (env i seeded with ``seed + i``); observations ``[num_envs, ...]``."""
+        if self.num_envs == 1:
+            return np.asarray(self.env.reset(seed=seed)[0])[None]
+        return self.vec.reset(seed=seed)[0]
+
+    def reset_some(self, mask, obs):
+        """Reset the envs where ``mask`` is true; ``obs`` with their rows replaced."""
+        if self.num_envs == 1:
+            return np.asarray(self.env.reset()[0])[None] if mask[0] else obs
+        new = self.vec.reset(options={"reset_mask": np.asarray(mask, bool)})[0]
+        return np.where(np.asarray(mask, bool)[:, None], new, obs)
+
+    def step(self, actions):
+        """Step every env: (obs, rew, terminated, truncated, final_obs). Where an episode
+        ended, ``obs`` is already the next episode's first observation and ``final_obs`` holds
+        the ended one's last (elsewhere ``final_obs`` equals ``obs``)."""
+        if self.num_envs == 1:
+            o, r, term, trunc, _ = self.env.step(actions[0])
+            final = np.asarray(o)[None]
+            if term or trunc:
+                o = self.env.reset()[0]
+            return (np.asarray(o)[None], np.array([r]), np.array([term]), np.array([trunc]),
+                    final)
+        o, r, term, trunc, info = self.vec.step(actions)
+        final = o.copy()
+        if "final_obs" in info:
+            for i in np.flatnonzero(info["_final_obs"]):
+                final[i] = info["final_obs"][i]
+        return o, r, term, trunc, final
+
+    def snapshot(self):
+        """(arrays, meta) of every env's random generator and physics (see
+        ``physics_state``); envs in subprocesses cannot be captured mid-episode."""
+        arrays, meta = {}, {"num_envs": self.num_envs}
+        for i, env in enumerate(self.envs or []):
+            physics = physics_state(env)
+            arrays.update({f"env{i}/{k}": v for k, v in (physics or {}).items()})
+            meta[f"env{i}_rng"], meta[f"env{i}_physics"] = rng_state(env), physics is not None
+        meta["action_space_rng"] = self.action_space.np_random.bit_generator.state
+        return arrays, meta
+
+    def restore(self, seed, arrays, meta):
+        """Bring freshly made envs to a snapshot; returns a mask of the envs whose episode in
+        progress was restored (the others start a fresh episode: reset_some)."""
+        self.reset(seed=seed)
+        self.action_space.np_random.bit_generator.state = meta["action_space_rng"]
+        restored = np.zeros(self.num_envs, bool)
+        if meta.get("num_envs", 1) != self.num_envs or self.envs is None:
+            return restored
+        for i, env in enumerate(self.envs):
+            set_rng_state(env, meta[f"env{i}_rng"])
+            if meta[f"env{i}_physics"]:
+                prefix = f"env{i}/"
+                set_physics_state(env, {k[len(prefix):]: v for k, v in arrays.items()
+                                        if k.startswith(prefix)})
+                restored[i] = True
+        return restored
+
+    def close(self):
+        (self.env if self.num_envs == 1 else self.vec).close()

@@ -56,12 +56,55 @@ class GAEBuffer:
     def get(self):
         """The whole epoch as a dict of arrays (obs, act, ret, adv, logp); advantages normalised
         to mean 0 and std 1, which keeps the policy step size independent of reward scale."""
+        return normalise_advantages(self.collect())
+
+    def collect(self):
+        """The whole epoch with raw advantages, and an empty buffer for the next one."""
         if self.ptr != self.max_size:
             raise RuntimeError(f"GAEBuffer.get() with {self.ptr} of {self.max_size} steps stored")
         if self.path_start_idx != self.ptr:
             raise RuntimeError("GAEBuffer.get() before finish_path() closed the last trajectory")
         self.ptr, self.path_start_idx = 0, 0
-        adv = self.adv_buf.astype(np.float64)
-        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
         return dict(obs=self.obs_buf.copy(), act=self.act_buf.copy(), ret=self.ret_buf.copy(),
-                    adv=adv.astype(np.float32), logp=self.logp_buf.copy())
+                    adv=self.adv_buf.copy(), logp=self.logp_buf.copy())
+
+
+def normalise_advantages(data):
+    """Advantages to mean 0 and std 1 over the whole batch (in float64, stored as float32)."""
+    adv = data["adv"].astype(np.float64)
+    data["adv"] = ((adv - adv.mean()) / (adv.std() + 1e-8)).astype(np.float32)
+    return data
+
+
+class VecGAEBuffer:
+    """One GAEBuffer per environment of a vector of ``num_envs`` stepped in lockstep: each
+    env's steps form its own paths (GAE never runs across envs), and the epoch's batch is
+    their concatenation, env by env, with advantages normalised over all of it."""
+
+    def __init__(self, num_envs, obs_dim, act_shape, size, gamma=0.99, lam=0.95,
+                 act_dtype=np.float32):
+        if size % num_envs:
+            raise ValueError(f"size={size} is not a multiple of num_envs={num_envs}")
+        self.bufs = [GAEBuffer(obs_dim, act_shape, size // num_envs, gamma, lam, act_dtype)
+                     for _ in range(num_envs)]
+        self.max_size = size
+        self.steps_per_env = size // num_envs
+
+    def store(self, obs, act, rew, val, logp):
+        """Append one step of every env (arrays with a leading num_envs axis)."""
+        for i, buf in enumerate(self.bufs):
+            buf.store(obs[i], act[i], rew[i], val[i], logp[i])
+
+    def finish_path(self, i, last_val=0.0):
+        """Close env ``i``'s current path (see ``GAEBuffer.finish_path``)."""
+        self.bufs[i].finish_path(last_val)
+
+    def values(self):
+        """Every V(s) stored this epoch."""
+        return np.concatenate([b.val_buf for b in self.bufs])
+
+    def get(self):
+        """The epoch's batch of all envs, advantages normalised together."""
+        parts = [b.collect() for b in self.bufs]
+        return normalise_advantages({k: np.concatenate([p[k] for p in parts])
+                                     for k in parts[0]})

@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 
-from spinup.algos.common import envs
 from spinup.utils import run_files
 from spinup.utils.logx import EpochLogger
 from spinup.utils.profiling import PhaseTimer, Profiler
@@ -101,24 +100,15 @@ class RunContext:
 
 
 # ---------------------------------------------------------------------------------------------
-# Environments in checkpoints
+# Learners on batches of envs
 # ---------------------------------------------------------------------------------------------
-def env_snapshot(env, name):
-    """(arrays, meta) capturing env ``name``: its random generator and, where the env kind
-    allows (MuJoCo, classic control), the physics of the episode in progress."""
-    physics = envs.physics_state(env)
-    arrays = {f"{name}/{k}": v for k, v in (physics or {}).items()}
-    return arrays, {f"{name}_rng": envs.rng_state(env), f"{name}_physics": physics is not None}
-
-
-def restore_env(env, seed, name, arrays, meta):
-    """Bring a freshly made env to the state ``env_snapshot`` captured; returns whether the
-    episode in progress could be restored (else the caller starts a fresh one)."""
-    env.reset(seed=seed)
-    envs.set_rng_state(env, meta[f"{name}_rng"])
-    if not meta[f"{name}_physics"]:
-        return False
-    prefix = name + "/"
-    envs.set_physics_state(env, {k[len(prefix):]: v for k, v in arrays.items()
-                                 if k.startswith(prefix)})
-    return True
+def batched(fn, obs, *args):
+    """``fn`` (a learner's act, step or value) on observations ``[num_envs, ...]``, its
+    outputs with a leading ``num_envs`` axis. One env gets the unbatched call, so that
+    ``--num_envs 1`` is exactly the single-env computation."""
+    if len(obs) != 1:
+        return fn(obs, *args)
+    out = fn(obs[0], *args)
+    if isinstance(out, tuple):
+        return tuple(np.asarray(x)[None] for x in out)
+    return np.asarray(out)[None]

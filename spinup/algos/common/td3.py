@@ -8,10 +8,11 @@ so that both backends explore with the same numbers.
 """
 import numpy as np
 
-from spinup.algos.common import checks, envs
+from spinup.algos.common import checks
 from spinup.algos.common.checks import InputError
-from spinup.algos.common.envs import obs_dim, read_run_config, require_box
-from spinup.algos.common.loop import RunContext, env_snapshot, restore_env
+from spinup.algos.common.envs import (EnvBatch, obs_dim, read_run_config, require_box,
+                                      rng_state, set_rng_state)
+from spinup.algos.common.loop import RunContext, batched
 from spinup.algos.common.nets import init_mlp
 from spinup.algos.common.replay_buffer import ReplayBuffer
 from spinup.utils import run_files
@@ -76,6 +77,9 @@ def check_td3_args(env, kwargs):
         kw["profile"], kw["profile_warmup"], kw["epochs"])
     kw["logger_kwargs"] = checks.logger_kwargs(kw.get("logger_kwargs"))
     kw["save_buffer"] = checks.boolean("save_buffer", kw.get("save_buffer", False))
+    kw["num_envs"], kw["async_envs"] = checks.vector_envs(
+        kw.get("num_envs", 1), kw.get("async_envs", False),
+        steps_per_epoch=kw["steps_per_epoch"], update_every=kw["update_every"])
     if "device" in kw:
         kw["device"] = checks.device(kw["device"])
     return kw
@@ -111,7 +115,8 @@ def train_td3(algo, env_fn, env, learner, args, resume=None):
     """TD3 as SpinningUp's pseudocode: uniform-random actions for ``start_steps`` steps, then
     the noisy policy; every ``update_every`` steps (once ``update_after`` steps are in the
     buffer) as many updates; at each epoch end save (every ``save_freq`` epochs and after
-    the last), test, log.
+    the last), test, log. With ``num_envs`` envs, each step of the loop is one step of every
+    env and stores ``num_envs`` transitions; updates still come one per env interaction.
 
     ``algo`` names the entry point ('td3_jax'), ``env`` is the env made from ``env_fn`` for
     the argument check (the test env is another copy), ``args`` the output of
@@ -120,14 +125,15 @@ def train_td3(algo, env_fn, env, learner, args, resume=None):
     epochs, steps_per_epoch, seed = args["epochs"], args["steps_per_epoch"], args["seed"]
     run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
                      epochs * steps_per_epoch, resume)
+    envs = EnvBatch(env_fn, args["num_envs"], args["async_envs"], first_env=env)
     test_env = env_fn()
     replay = ReplayBuffer(obs_dim(env.observation_space), env.action_space.shape[0],
                           args["replay_size"], seed=(seed, 1))
-    episode = start_td3_envs(env, test_env, replay, run, seed)
+    episode = start_td3_envs(envs, test_env, replay, run, seed)
     try:
         for epoch in range(run.first_epoch(), epochs):
             with run.profiler.region("epoch", epoch):
-                collect_td3_epoch(env, learner, replay, run, episode, epoch, args)
+                collect_td3_epoch(envs, learner, replay, run, episode, epoch, args)
                 save = (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1
                 if save:
                     run.save_model(epoch + 1)
@@ -137,37 +143,35 @@ def train_td3(algo, env_fn, env, learner, args, resume=None):
             log_td3_epoch(run, epoch + 1, (epoch + 1) * steps_per_epoch)
             run.end_epoch()
             if save:
-                save_td3_checkpoint(run, env, test_env, replay, episode, epoch,
+                save_td3_checkpoint(run, envs, test_env, replay, episode, epoch,
                                     args["save_buffer"])
     finally:
         run.close()
-        env.close()
+        envs.close()
         test_env.close()
     return learner
 
 
-class Episode:
-    """The training episode in progress: its last observation, return and length."""
+class Episodes:
+    """The training episode in progress in each env: last observations ``[num_envs, ...]``,
+    returns and lengths."""
 
-    def __init__(self, obs, ret=0.0, length=0):
-        self.obs, self.ret, self.len = obs, ret, length
-
-    def restart(self, obs):
-        """Start a new episode from ``obs``."""
-        self.obs, self.ret, self.len = obs, 0.0, 0
+    def __init__(self, obs, ret=None, length=None):
+        self.obs = obs
+        self.ret = np.zeros(len(obs)) if ret is None else np.asarray(ret, np.float64)
+        self.len = np.zeros(len(obs), np.int64) if length is None else np.asarray(length)
 
 
-def start_td3_envs(env, test_env, replay, run, seed):
+def start_td3_envs(envs, test_env, replay, run, seed):
     """Seed the envs and the replay buffer, or bring them back to a checkpoint's state;
-    returns the episode in progress."""
-    env.action_space.seed(seed)
+    returns the episodes in progress."""
+    envs.seed_actions(seed)
     if run.resume is None:
         test_env.reset(seed=seed + TEST_SEED_OFFSET)
-        return Episode(env.reset(seed=seed)[0])
+        return Episodes(envs.reset(seed=seed))
     arrays, meta = run.resume
-    env.action_space.np_random.bit_generator.state = meta["action_space_rng"]
     test_env.reset(seed=seed + TEST_SEED_OFFSET)
-    envs.set_rng_state(test_env, meta["test_env_rng"])
+    set_rng_state(test_env, meta["test_env_rng"])
     replay.rng.bit_generator.state = meta["replay_rng"]
     if meta["buffer_saved"]:
         total = meta["replay_total"]
@@ -176,20 +180,21 @@ def start_td3_envs(env, test_env, replay, run, seed):
             replay.load_chunk(start, chunk)
         replay.set_total(total)
         run_files.prune_buffer_chunks(run.output_dir, replay.oldest(), total)
-    if restore_env(env, seed, "env", arrays, meta):
-        return Episode(arrays["env/obs"], meta["ep_ret"], meta["ep_len"])
-    return Episode(env.reset()[0])  # this env kind cannot be captured mid-episode
+    restored = envs.restore(seed, arrays, meta)
+    episodes = Episodes(arrays["obs"], np.where(restored, arrays["ep_ret"], 0.0),
+                        np.where(restored, arrays["ep_len"], 0))
+    if not restored.all():  # env kinds that cannot be captured mid-episode start afresh
+        episodes.obs = envs.reset_some(~restored, episodes.obs)
+    return episodes
 
 
-def save_td3_checkpoint(run, env, test_env, replay, episode, epoch, save_buffer):
+def save_td3_checkpoint(run, envs, test_env, replay, episodes, epoch, save_buffer):
     """Checkpoint after ``epoch``'s row: the learner, the envs (random generators, the
-    episode in progress), the replay buffer's stream and, with ``save_buffer``, its new
+    episodes in progress), the replay buffer's stream and, with ``save_buffer``, its new
     transitions as a compressed chunk (older chunks are kept while the buffer holds them)."""
-    arrays, meta = env_snapshot(env, "env")
-    arrays["env/obs"] = np.asarray(episode.obs)
-    meta.update(ep_ret=float(episode.ret), ep_len=int(episode.len),
-                action_space_rng=env.action_space.np_random.bit_generator.state,
-                test_env_rng=envs.rng_state(test_env), replay_rng=replay.rng.bit_generator.state,
+    arrays, meta = envs.snapshot()
+    arrays.update(obs=np.asarray(episodes.obs), ep_ret=episodes.ret, ep_len=episodes.len)
+    meta.update(test_env_rng=rng_state(test_env), replay_rng=replay.rng.bit_generator.state,
                 replay_total=replay.total, buffer_saved=bool(save_buffer))
     if save_buffer:
         chunks = run_files.buffer_chunks(run.output_dir)
@@ -201,30 +206,35 @@ def save_td3_checkpoint(run, env, test_env, replay, episode, epoch, save_buffer)
         run_files.prune_buffer_chunks(run.output_dir, replay.oldest(), replay.total)
 
 
-def collect_td3_epoch(env, learner, replay, run, episode, epoch, args):
-    """One epoch of env steps (t counts interactions from 1, so TotalEnvInteracts is exact),
-    with an update block every ``update_every`` steps once ``t >= update_after``."""
-    timer, steps = run.timer, args["steps_per_epoch"]
+def collect_td3_epoch(envs, learner, replay, run, episodes, epoch, args):
+    """One epoch of env steps, with an update block every ``update_every`` interactions once
+    ``update_after`` are done. ``t`` counts interactions from 1 (all envs together), so
+    TotalEnvInteracts is exact."""
+    timer, steps, n = run.timer, args["steps_per_epoch"], envs.num_envs
     # Always true in an uninterrupted run; after a resume without a saved buffer, updates
     # wait until the buffer holds what the first update of a fresh run would have.
     refill = min(max(args["update_after"], args["batch_size"]), args["replay_size"])
-    for t in range(epoch * steps + 1, (epoch + 1) * steps + 1):
+    for t in range(epoch * steps + n, (epoch + 1) * steps + 1, n):
         with timer.phase("act"):
-            if t <= args["start_steps"]:
-                a = env.action_space.sample()
+            if t - n < args["start_steps"]:
+                a = envs.sample_actions()
             else:
-                a = learner.act(episode.obs, deterministic=False)
+                a = batched(learner.act, episodes.obs, False)
         with timer.phase("env"):
-            o2, r, terminated, truncated, _ = env.step(a)
-        episode.ret += r
-        episode.len += 1
+            o2, r, terminated, truncated, final = envs.step(a)
+        episodes.ret += r
+        episodes.len += 1
         # Only a true termination stops the bootstrap; a time limit (gymnasium's or
         # max_ep_len) is not a terminal state.
-        replay.store(episode.obs, a, r, o2, float(terminated))
-        episode.obs = o2
-        if terminated or truncated or episode.len == args["max_ep_len"]:
-            run.logger.store(EpRet=episode.ret, EpLen=episode.len)
-            episode.restart(env.reset()[0])
+        for i in range(n):
+            replay.store(episodes.obs[i], a[i], r[i], final[i], float(terminated[i]))
+        cut = ~(terminated | truncated) & (episodes.len == args["max_ep_len"])
+        if cut.any():
+            o2 = envs.reset_some(cut, o2)
+        for i in np.flatnonzero(terminated | truncated | cut):
+            run.logger.store(EpRet=episodes.ret[i], EpLen=episodes.len[i])
+            episodes.ret[i], episodes.len[i] = 0.0, 0
+        episodes.obs = o2
         if t >= args["update_after"] and t % args["update_every"] == 0 \
                 and len(replay) >= refill:
             update_td3(learner, replay, run, epoch, t, args)

@@ -4,9 +4,10 @@ learner (``spinup/algos/<backend>/vpg/vpg.py``; contract in ``common/learner.py`
 learners add ``step(obs) -> (a, v, logp)`` and ``value(obs)``)."""
 import numpy as np
 
-from spinup.algos.common import checks, envs
-from spinup.algos.common.gae_buffer import GAEBuffer
-from spinup.algos.common.loop import RunContext, env_snapshot, restore_env
+from spinup.algos.common import checks
+from spinup.algos.common.envs import EnvBatch, obs_dim, read_run_config, space_kind
+from spinup.algos.common.gae_buffer import VecGAEBuffer
+from spinup.algos.common.loop import RunContext, batched
 from spinup.algos.common.nets import init_mlp
 
 VPG_DEFAULT_HIDDEN = (64, 64)
@@ -22,8 +23,8 @@ def check_vpg_args(env, kwargs):
     """Check every VPG argument (``env`` already made from env_fn); return them normalised.
     Raises InputError naming the bad value and what is accepted."""
     kw = dict(kwargs)
-    envs.space_kind(env.action_space)
-    envs.obs_dim(env.observation_space)
+    space_kind(env.action_space)
+    obs_dim(env.observation_space)
     kw["ac_kwargs"] = checks.ac_kwargs(kw.get("ac_kwargs"), VPG_DEFAULT_HIDDEN,
                                        VPG_DEFAULT_ACTIVATION)
     kw["seed"] = checks.nonneg_int("seed", kw.get("seed", 0))
@@ -34,6 +35,9 @@ def check_vpg_args(env, kwargs):
     for name in ("pi_lr", "vf_lr"):
         kw[name] = checks.positive_number(name, kw.get(name))
     kw["logger_kwargs"] = checks.logger_kwargs(kw.get("logger_kwargs"))
+    kw["num_envs"], kw["async_envs"] = checks.vector_envs(
+        kw.get("num_envs", 1), kw.get("async_envs", False),
+        steps_per_epoch=kw["steps_per_epoch"])
     kw["profile"], kw["profile_warmup"] = checks.profile_args(
         kw.get("profile", "none"), kw.get("profile_warmup", 1), kw["epochs"])
     if "device" in kw:
@@ -45,25 +49,27 @@ def init_vpg_params(obs_space, act_space, hidden_sizes, seed):
     """Canonical initial parameters of the actor ('pi/...') and critic ('v/...'), drawn with
     NumPy so that both backends start from the same networks for the same seed."""
     rng = np.random.default_rng(seed)
-    obs_dim = envs.obs_dim(obs_space)
-    if envs.space_kind(act_space) == "box":
+    n_obs = obs_dim(obs_space)
+    if space_kind(act_space) == "box":
         act_dim = int(np.prod(act_space.shape))
-        params = init_mlp(rng, "pi", [obs_dim, *hidden_sizes, act_dim])
+        params = init_mlp(rng, "pi", [n_obs, *hidden_sizes, act_dim])
         params["pi/log_std"] = np.full(act_dim, -0.5, dtype=np.float32)
     else:
-        params = init_mlp(rng, "pi", [obs_dim, *hidden_sizes, int(act_space.n)])
-    params.update(init_mlp(rng, "v", [obs_dim, *hidden_sizes, 1]))
+        params = init_mlp(rng, "pi", [n_obs, *hidden_sizes, int(act_space.n)])
+    params.update(init_mlp(rng, "v", [n_obs, *hidden_sizes, 1]))
     return params
 
 
-def make_vpg_buffer(env, steps_per_epoch, gamma, lam):
-    """A GAE buffer for one epoch of ``env``'s observations and actions."""
-    if envs.space_kind(env.action_space) == "box":
-        act_shape, act_dtype = env.action_space.shape, np.float32
+def make_vpg_buffer(env_batch, steps_per_epoch, gamma, lam):
+    """A GAE buffer for one epoch of an EnvBatch's observations and actions (the steps split
+    evenly over its envs, each env's paths kept apart)."""
+    space = env_batch.action_space
+    if space_kind(space) == "box":
+        act_shape, act_dtype = space.shape, np.float32
     else:
         act_shape, act_dtype = (), np.int64
-    return GAEBuffer(envs.obs_dim(env.observation_space), act_shape, steps_per_epoch, gamma, lam,
-                     act_dtype)
+    return VecGAEBuffer(env_batch.num_envs, obs_dim(env_batch.observation_space),
+                        act_shape, steps_per_epoch, gamma, lam, act_dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,7 +77,8 @@ def make_vpg_buffer(env, steps_per_epoch, gamma, lam):
 # ---------------------------------------------------------------------------------------------
 def train_vpg(algo, env_fn, env, learner, args, resume=None):
     """VPG as SpinningUp's pseudocode: each epoch, collect ``steps_per_epoch`` steps with the
-    current policy, update once, save every ``save_freq`` epochs (and after the last), log.
+    current policy (spread over ``num_envs`` envs stepped together), update once, save every
+    ``save_freq`` epochs (and after the last), log.
 
     ``algo`` names the entry point ('vpg_jax'), ``env`` is the env made from ``env_fn`` for
     the argument check, ``args`` the output of ``check_vpg_args``, ``resume`` a checkpoint
@@ -79,12 +86,13 @@ def train_vpg(algo, env_fn, env, learner, args, resume=None):
     epochs, steps_per_epoch, seed = args["epochs"], args["steps_per_epoch"], args["seed"]
     run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
                      epochs * steps_per_epoch, resume)
-    buf = make_vpg_buffer(env, steps_per_epoch, args["gamma"], args["lam"])
-    o = start_vpg_env(env, seed, run.resume)
+    envs = EnvBatch(env_fn, args["num_envs"], args["async_envs"], first_env=env)
+    buf = make_vpg_buffer(envs, steps_per_epoch, args["gamma"], args["lam"])
+    o = start_vpg_envs(envs, seed, run.resume)
     try:
         for epoch in range(run.first_epoch(), epochs):
             with run.profiler.region("epoch", epoch):
-                o = collect_vpg_epoch(env, learner, buf, run, o, epoch, args["max_ep_len"])
+                o = collect_vpg_epoch(envs, learner, buf, run, o, epoch, args["max_ep_len"])
                 update_vpg(learner, buf, run, epoch)
                 save = (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1
                 if save:
@@ -92,58 +100,62 @@ def train_vpg(algo, env_fn, env, learner, args, resume=None):
             log_vpg_epoch(run, epoch, steps_per_epoch)
             run.end_epoch()
             if save:
-                arrays, meta = env_snapshot(env, "env")
-                run.save_checkpoint(epoch, {**arrays, "env/obs": np.asarray(o)}, meta)
+                arrays, meta = envs.snapshot()
+                run.save_checkpoint(epoch, {**arrays, "obs": np.asarray(o)}, meta)
     finally:
         run.close()
-        env.close()
+        envs.close()
     return learner
 
 
-def start_vpg_env(env, seed, resume):
-    """The first observation: a seeded reset, or the env as the checkpoint left it (each
-    epoch ends with a reset, so a checkpoint always sits at the start of an episode)."""
-    env.action_space.seed(seed)
+def start_vpg_envs(envs, seed, resume):
+    """The first observations: a seeded reset, or the envs as the checkpoint left them (each
+    epoch ends with fresh episodes, so a checkpoint always sits at episode starts)."""
+    envs.seed_actions(seed)
     if resume is None:
-        return env.reset(seed=seed)[0]
+        return envs.reset(seed=seed)
     arrays, meta = resume
-    if restore_env(env, seed, "env", arrays, meta):
-        return arrays["env/obs"]
-    return env.reset()[0]
+    restored = envs.restore(seed, arrays, meta)
+    return envs.reset_some(~restored, arrays["obs"])
 
 
-def collect_vpg_epoch(env, learner, buf, run, o, epoch, max_ep_len):
-    """Fill ``buf`` with one epoch of experience from ``o`` on; returns the first observation
-    of the next epoch (the epoch end starts a fresh episode, as in SpinningUp)."""
-    timer, n = run.timer, buf.max_size
-    ep_ret, ep_len = 0.0, 0
-    for t in range(n):
+def collect_vpg_epoch(envs, learner, buf, run, o, epoch, max_ep_len):
+    """Fill ``buf`` with one epoch of experience from observations ``o`` on; returns the
+    first observations of the next epoch (the epoch end starts fresh episodes, as in
+    SpinningUp)."""
+    timer, n, steps = run.timer, envs.num_envs, buf.steps_per_env
+    ep_ret, ep_len = np.zeros(n), np.zeros(n, np.int64)
+    for t in range(steps):
         with timer.phase("act"):
-            a, v, logp = learner.step(o)
+            a, v, logp = batched(learner.step, o)
         with timer.phase("env"):
-            next_o, r, terminated, truncated, _ = env.step(a)
+            next_o, r, terminated, truncated, final = envs.step(a)
         ep_ret += r
         ep_len += 1
         buf.store(o, a, r, v, logp)
         o = next_o
-        run.bar.update(epoch * n + t + 1)
+        run.bar.update((epoch * steps + t + 1) * n)
 
-        timeout = truncated or ep_len == max_ep_len
-        epoch_ended = t == n - 1
-        if terminated or timeout or epoch_ended:
-            # A cut path (time limit, epoch end) continues beyond what we saw: bootstrap it.
-            if terminated:
-                last_val = 0.0
-            else:
-                with timer.phase("act"):
-                    last_val = learner.value(o)
-            buf.finish_path(last_val)
-            if terminated or timeout:
-                run.logger.store(EpRet=ep_ret, EpLen=ep_len)
-            with timer.phase("env"):
-                o, _ = env.reset()
-            ep_ret, ep_len = 0.0, 0
-    run.logger.store(VVals=buf.val_buf.copy())
+        timeout = truncated | (ep_len == max_ep_len)
+        close = terminated | timeout | (t == steps - 1)
+        if not close.any():
+            continue
+        # A cut path (time limit, epoch end) continues beyond what we saw: bootstrap it with
+        # V of the path's last observation.
+        last_val = np.zeros(n)
+        cut = close & ~terminated
+        if cut.any():
+            with timer.phase("act"):
+                last_val[cut] = batched(learner.value, final[cut])
+        for i in np.flatnonzero(close):
+            buf.finish_path(i, last_val[i])
+        for i in np.flatnonzero(terminated | timeout):
+            run.logger.store(EpRet=ep_ret[i], EpLen=ep_len[i])
+        # Ended episodes were reset by the step; paths cut here need a fresh episode too.
+        with timer.phase("env"):
+            o = envs.reset_some(close & ~(terminated | truncated), o)
+        ep_ret[close], ep_len[close] = 0.0, 0
+    run.logger.store(VVals=buf.values())
     return o
 
 
@@ -176,4 +188,4 @@ def log_vpg_epoch(run, epoch, steps_per_epoch):
 # ---------------------------------------------------------------------------------------------
 def read_vpg_config(run_dir):
     """(config, env) of a saved VPG run: what ``load(run_dir)`` needs to rebuild the learner."""
-    return envs.read_run_config(run_dir, VPG_DEFAULT_HIDDEN, VPG_DEFAULT_ACTIVATION)
+    return read_run_config(run_dir, VPG_DEFAULT_HIDDEN, VPG_DEFAULT_ACTIVATION)
