@@ -232,7 +232,8 @@ def test_cuda_is_refused_before_any_run_starts(tmp_path, capsys):
 def test_checkpoint_holds_every_rng_and_counter(finished_run):
     arrays, meta = run_files.load_checkpoint(str(finished_run))
     assert meta["epoch"] == 1 and meta["rows"] == 2 and meta["replay_total"] == 400
-    for key in ("action_space_rng", "test_env_rng", "replay_rng", "env_rng"):
+    for key in ("action_space_rng", "test_env_rng", "replay_rng", "env0_rng"):
         assert "state" in meta[key]
+    assert meta["env0_physics"] and "env0/state" in arrays  # Pendulum's [theta, thetadot]
     assert "learner/rng/noise" in arrays and "learner/state/key" in arrays
-    assert np.asarray(arrays["env/obs"]).shape == (3,)
+    assert np.asarray(arrays["obs"]).shape == (1, 3)

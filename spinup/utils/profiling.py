@@ -20,6 +20,7 @@ class PhaseTimer:
         self.phases = tuple(phases)
         self.totals = {p: 0.0 for p in self.phases}
         self.epoch_start = time.perf_counter()
+        self.last = 0.0  # seconds of the phase that ended last
 
     @contextmanager
     def phase(self, name, sync=None):
@@ -30,7 +31,8 @@ class PhaseTimer:
         finally:
             if sync is not None:
                 sync()
-            self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - t0
+            self.last = time.perf_counter() - t0
+            self.totals[name] = self.totals.get(name, 0.0) + self.last
 
     def add(self, name, seconds):
         """Charge ``seconds`` to phase ``name``."""

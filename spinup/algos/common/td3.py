@@ -122,34 +122,58 @@ def train_td3(algo, env_fn, env, learner, args, resume=None):
     the argument check (the test env is another copy), ``args`` the output of
     ``check_td3_args``, ``resume`` a checkpoint ``(arrays, meta)`` to continue from
     (``spinup.run resume``). Returns the learner."""
-    epochs, steps_per_epoch, seed = args["epochs"], args["steps_per_epoch"], args["seed"]
-    run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
-                     epochs * steps_per_epoch, resume)
-    envs = EnvBatch(env_fn, args["num_envs"], args["async_envs"], first_env=env)
-    test_env = env_fn()
-    replay = ReplayBuffer(obs_dim(env.observation_space), env.action_space.shape[0],
-                          args["replay_size"], seed=(seed, 1))
-    episode = start_td3_envs(envs, test_env, replay, run, seed)
-    try:
-        for epoch in range(run.first_epoch(), epochs):
-            with run.profiler.region("epoch", epoch):
-                collect_td3_epoch(envs, learner, replay, run, episode, epoch, args)
-                save = (epoch + 1) % args["save_freq"] == 0 or epoch == epochs - 1
-                if save:
-                    run.save_model(epoch + 1)
-                with run.timer.phase("test"):
-                    test_agent(test_env, learner, run.logger, args["num_test_episodes"],
-                               args["max_ep_len"])
-            log_td3_epoch(run, epoch + 1, (epoch + 1) * steps_per_epoch)
-            run.end_epoch()
-            if save:
-                save_td3_checkpoint(run, envs, test_env, replay, episode, epoch,
-                                    args["save_buffer"])
-    finally:
-        run.close()
-        envs.close()
-        test_env.close()
+    member = TD3Member(algo, env_fn, env, learner, args, resume)
+    run_td3_members([member], lambda blocks: [learner.update(blocks[0])], learner.sync)
     return learner
+
+
+class TD3Member:
+    """One run of the TD3 loop: its learner, envs, test env, replay buffer, episodes in
+    progress and bookkeeping (a population trains several in lockstep, one per seed)."""
+
+    def __init__(self, algo, env_fn, env, learner, args, resume=None):
+        self.args, self.learner, seed = args, learner, args["seed"]
+        self.run = RunContext(learner, args, dict(algo=algo, env_fn=env_fn, **args),
+                              args["epochs"] * args["steps_per_epoch"], resume)
+        self.envs = EnvBatch(env_fn, args["num_envs"], args["async_envs"], first_env=env)
+        self.test_env = env_fn()
+        self.replay = ReplayBuffer(obs_dim(env.observation_space), env.action_space.shape[0],
+                                   args["replay_size"], seed=(seed, 1))
+        self.episodes = start_td3_envs(self.envs, self.test_env, self.replay, self.run, seed)
+
+    def end_epoch(self, epoch):
+        """Save, test, log and checkpoint at the end of ``epoch``."""
+        args, run = self.args, self.run
+        save = (epoch + 1) % args["save_freq"] == 0 or epoch == args["epochs"] - 1
+        if save:
+            run.save_model(epoch + 1)
+        with run.timer.phase("test"):
+            test_agent(self.test_env, self.learner, run.logger, args["num_test_episodes"],
+                       args["max_ep_len"])
+        log_td3_epoch(run, epoch + 1, (epoch + 1) * args["steps_per_epoch"])
+        run.end_epoch()
+        if save:
+            save_td3_checkpoint(self, epoch)
+
+    def close(self):
+        self.run.close()
+        self.envs.close()
+        self.test_env.close()
+
+
+def run_td3_members(members, update, sync):
+    """The epochs of one or several runs in lockstep (the same arguments but the seed):
+    ``update(blocks)`` takes one block of minibatches per member and returns their infos."""
+    first = members[0]
+    try:
+        for epoch in range(first.run.first_epoch(), first.args["epochs"]):
+            with first.run.profiler.region("epoch", epoch):
+                collect_td3_epoch(members, update, sync, epoch)
+                for m in members:
+                    m.end_epoch(epoch)
+    finally:
+        for m in members:
+            m.close()
 
 
 class Episodes:
@@ -188,14 +212,17 @@ def start_td3_envs(envs, test_env, replay, run, seed):
     return episodes
 
 
-def save_td3_checkpoint(run, envs, test_env, replay, episodes, epoch, save_buffer):
+def save_td3_checkpoint(member, epoch):
     """Checkpoint after ``epoch``'s row: the learner, the envs (random generators, the
     episodes in progress), the replay buffer's stream and, with ``save_buffer``, its new
     transitions as a compressed chunk (older chunks are kept while the buffer holds them)."""
-    arrays, meta = envs.snapshot()
+    run, replay, episodes = member.run, member.replay, member.episodes
+    save_buffer = member.args["save_buffer"]
+    arrays, meta = member.envs.snapshot()
     arrays.update(obs=np.asarray(episodes.obs), ep_ret=episodes.ret, ep_len=episodes.len)
-    meta.update(test_env_rng=rng_state(test_env), replay_rng=replay.rng.bit_generator.state,
-                replay_total=replay.total, buffer_saved=bool(save_buffer))
+    meta.update(test_env_rng=rng_state(member.test_env),
+                replay_rng=replay.rng.bit_generator.state, replay_total=replay.total,
+                buffer_saved=bool(save_buffer))
     if save_buffer:
         chunks = run_files.buffer_chunks(run.output_dir)
         first = max(chunks[-1][1] if chunks else 0, replay.oldest())
@@ -206,51 +233,68 @@ def save_td3_checkpoint(run, envs, test_env, replay, episodes, epoch, save_buffe
         run_files.prune_buffer_chunks(run.output_dir, replay.oldest(), replay.total)
 
 
-def collect_td3_epoch(envs, learner, replay, run, episodes, epoch, args):
-    """One epoch of env steps, with an update block every ``update_every`` interactions once
-    ``update_after`` are done. ``t`` counts interactions from 1 (all envs together), so
-    TotalEnvInteracts is exact."""
-    timer, steps, n = run.timer, args["steps_per_epoch"], envs.num_envs
+def collect_td3_epoch(members, update, sync, epoch):
+    """One epoch of env steps of every member, with an update block every ``update_every``
+    interactions once ``update_after`` are done. ``t`` counts interactions from 1 (all envs
+    of a member together), so TotalEnvInteracts is exact."""
+    args = members[0].args
+    steps, n = args["steps_per_epoch"], args["num_envs"]
     # Always true in an uninterrupted run; after a resume without a saved buffer, updates
     # wait until the buffer holds what the first update of a fresh run would have.
     refill = min(max(args["update_after"], args["batch_size"]), args["replay_size"])
     for t in range(epoch * steps + n, (epoch + 1) * steps + 1, n):
-        with timer.phase("act"):
-            if t - n < args["start_steps"]:
-                a = envs.sample_actions()
-            else:
-                a = batched(learner.act, episodes.obs, False)
-        with timer.phase("env"):
-            o2, r, terminated, truncated, final = envs.step(a)
-        episodes.ret += r
-        episodes.len += 1
-        # Only a true termination stops the bootstrap; a time limit (gymnasium's or
-        # max_ep_len) is not a terminal state.
-        for i in range(n):
-            replay.store(episodes.obs[i], a[i], r[i], final[i], float(terminated[i]))
-        cut = ~(terminated | truncated) & (episodes.len == args["max_ep_len"])
-        if cut.any():
-            o2 = envs.reset_some(cut, o2)
-        for i in np.flatnonzero(terminated | truncated | cut):
-            run.logger.store(EpRet=episodes.ret[i], EpLen=episodes.len[i])
-            episodes.ret[i], episodes.len[i] = 0.0, 0
-        episodes.obs = o2
+        for m in members:
+            td3_step(m, t - n < args["start_steps"], args["max_ep_len"])
         if t >= args["update_after"] and t % args["update_every"] == 0 \
-                and len(replay) >= refill:
-            update_td3(learner, replay, run, epoch, t, args)
-        run.bar.update(t)
+                and len(members[0].replay) >= refill:
+            update_td3(members, update, sync, epoch, t)
+        for m in members:
+            m.run.bar.update(t)
 
 
-def update_td3(learner, replay, run, epoch, t, args):
-    """``update_every`` updates, each on its own minibatch, sampled up front (the buffer does
-    not change during a block, so this is exactly one update per step)."""
-    with run.timer.phase("update", sync=learner.sync), run.profiler.region("update", epoch):
-        info = learner.update(replay.sample_batches(args["update_every"], args["batch_size"]))
-    run.check_finite({k: info[k] for k in ("LossQ", "LossPi")}, epoch + 1,
-                     f"update block ending at env step {t}",
-                     "Lower the learning rates (pi_lr, q_lr) or check the environment's "
-                     "rewards.")
-    run.logger.store(**info)
+def td3_step(member, random_actions, max_ep_len):
+    """One step of a member's envs: act (uniformly at random, or the noisy policy), step,
+    store the transitions, close the episodes that ended."""
+    envs, episodes, run = member.envs, member.episodes, member.run
+    with run.timer.phase("act"):
+        if random_actions:
+            a = envs.sample_actions()
+        else:
+            a = batched(member.learner.act, episodes.obs, False)
+    with run.timer.phase("env"):
+        o2, r, terminated, truncated, final = envs.step(a)
+    episodes.ret += r
+    episodes.len += 1
+    # Only a true termination stops the bootstrap; a time limit (gymnasium's or max_ep_len)
+    # is not a terminal state.
+    for i in range(envs.num_envs):
+        member.replay.store(episodes.obs[i], a[i], r[i], final[i], float(terminated[i]))
+    cut = ~(terminated | truncated) & (episodes.len == max_ep_len)
+    if cut.any():
+        o2 = envs.reset_some(cut, o2)
+    for i in np.flatnonzero(terminated | truncated | cut):
+        run.logger.store(EpRet=episodes.ret[i], EpLen=episodes.len[i])
+        episodes.ret[i], episodes.len[i] = 0.0, 0
+    episodes.obs = o2
+
+
+def update_td3(members, update, sync, epoch, t):
+    """``update_every`` updates per member, each on its own minibatch, sampled up front (the
+    buffer does not change during a block, so this is exactly one update per step). In a
+    population the members update together; each logs the joint update's time."""
+    args, first = members[0].args, members[0].run
+    blocks = [m.replay.sample_batches(args["update_every"], args["batch_size"])
+              for m in members]
+    with first.timer.phase("update", sync=sync), first.profiler.region("update", epoch):
+        infos = update(blocks)
+    for m, info in zip(members, infos):
+        if m is not members[0]:
+            m.run.timer.add("update", first.timer.last)
+        m.run.check_finite({k: info[k] for k in ("LossQ", "LossPi")}, epoch + 1,
+                           f"update block ending at env step {t}",
+                           "Lower the learning rates (pi_lr, q_lr) or check the "
+                           "environment's rewards.")
+        m.run.logger.store(**info)
 
 
 def test_agent(test_env, learner, logger, num_episodes, max_ep_len):

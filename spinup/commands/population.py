@@ -1,0 +1,51 @@
+"""``python -m spinup.run td3_jax --env ENV --seed 0 10 20 --population [...]``: the seeds of
+one setting trained together in this process (see spinup/algos/jax/td3/population.py),
+writing the run folders that separate runs would write."""
+from spinup.algos.common.checks import InputError
+from spinup.algos.common.envs import EnvFn
+
+
+def run_population(name, arg_dict, run):
+    """Train the seeds of ``arg_dict`` (flag -> values, as the CLI parsed them) as one
+    population of algorithm ``name``; ``run`` holds the grid-level flags."""
+    from spinup.algos.jax.td3.population import check_population, td3_jax_population
+    from spinup.commands.run_utils import setup_logger_kwargs
+    seeds = list(arg_dict.pop("seed", [0]))
+    check_population(name, seeds)
+    several = [k for k, v in arg_dict.items() if len(v) > 1]
+    if several:
+        raise InputError(f"--population trains the seeds of ONE setting together, but --"
+                         f"{several[0]} has {len(arg_dict[several[0]])} values; run one "
+                         "population per value")
+    for k in ("engine", "address", "num_workers"):
+        if k in run:
+            raise InputError(f"--{k} does not apply to --population (one process trains all "
+                             "seeds)")
+    kwargs = {}
+    for key, vals in arg_dict.items():
+        head, _, rest = key.partition(":")
+        if rest:
+            kwargs.setdefault(head, {})[rest] = vals[0]
+        else:
+            kwargs[key] = vals[0]
+    env_fn = EnvFn(kwargs.pop("env_name"))
+    exp_name = str(run.get("exp_name", "cmd_" + name))
+    dirs = [setup_logger_kwargs(exp_name, s, run.get("data_dir"),
+                                bool(run.get("datestamp", False)))["output_dir"] for s in seeds]
+    check_writable(dirs)
+    td3_jax_population(env_fn, seeds, dirs, **kwargs)
+    print(f"Population of {len(seeds)} seeds done: " + ", ".join(dirs))
+    return 0
+
+
+def check_writable(dirs):
+    """Each folder must exist as a writable folder or be creatable: its nearest existing
+    ancestor is a writable folder."""
+    import os
+    for d in dirs:
+        probe = os.path.abspath(d)
+        while not os.path.exists(probe):
+            probe = os.path.dirname(probe)
+        if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
+            raise InputError(f"output folder {d!r} cannot be written ({probe!r} is not a "
+                             "writable folder); choose another --data_dir")
