@@ -34,3 +34,21 @@ def test_vpg_flops_counts_value_iterations():
     many = bench.vpg_update_flops(17, 6, (64, 32), 4000, train_v_iters=80)
     per_v_step = 2 * 4000 * (17 * 64 + 64 * 32 + 32) * 3 - 2 * 4000 * 17 * 64
     assert many - one == 79 * per_v_step
+
+
+def test_whole_run_timing_reads_the_phase_columns(tmp_path):
+    """bench --runs times a real short run in a fresh process and reads its phase times;
+    the table reports the ratios the speed targets are stated in."""
+    from spinup.commands import bench_runs
+    wall, medians = bench_runs.time_run(
+        "vpg_jax", ["--epochs", "3", "--steps_per_epoch", "200", "--train_v_iters", "2",
+                    "--hid", "(8,)"], str(tmp_path), "tiny run")
+    assert wall > 0 and len(medians) == 1
+    m = medians[0]
+    assert set(m) == set(bench_runs.PHASES) and m["TimeEpoch"] >= m["TimeEnv"] > 0
+    runs = {name: dict(m, wall=wall, members=1, steps_per_epoch=200,
+                       steps_per_s=200 / m["TimeEpoch"], act_us_per_step=1.0)
+            for name, *_ in bench_runs.cases(quick=True)}
+    text = bench_runs.format_runs({"floor_seconds_per_4000_steps": 0.5, "runs": runs})
+    assert "TD3 epoch, JAX / PyTorch:              1.00" in text
+    assert f"VPG JAX epoch / env floor:             {m['TimeEpoch'] / 0.5:.2f}" in text

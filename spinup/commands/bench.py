@@ -184,6 +184,7 @@ def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every
 
 
 def format_td3(r):
+    """The TD3 benchmark's results as a printable table."""
     lines = [f"TD3 update, batch {r['batch_size']}, hidden {r['hidden_sizes']}, "
              f"{r['update_every']} updates per block, {r['n_blocks']} blocks per backend, "
              f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
@@ -305,6 +306,7 @@ def bench_vpg(hidden_sizes=(64, 32), steps=4000, train_v_iters=80, n_reps=10,
 
 
 def format_vpg(r):
+    """The VPG benchmark's results as a printable table."""
     lines = [f"VPG update, {r['steps']} steps, hidden {r['hidden_sizes']}, "
              f"{r['train_v_iters']} value iterations, {r['n_reps']} updates per backend, "
              f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
@@ -360,6 +362,7 @@ def _time_unit(algo):
 
 
 def machine_info(gemm):
+    """What the figures were measured on: CPU, cores, library versions."""
     import platform
 
     import jax
@@ -471,8 +474,14 @@ def _jsonable(x):
 
 
 def main(argv=None):
-    """``python -m spinup.run bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]``."""
+    """``python -m spinup.run bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]``, or
+    ``bench --runs [--quick] [--json PATH]`` for whole runs (spinup/commands/bench_runs.py)."""
     import json
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--runs" in argv:
+        from spinup.commands import bench_runs
+        return bench_runs.main([a for a in argv if a != "--runs"])
 
     from spinup.algos.common.checks import InputError
 
@@ -485,7 +494,9 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="write all numbers here")
     parser.add_argument("--plot", metavar="PATH",
                         help="write a PNG of the scaling sweeps (not with --quick)")
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    parser.add_argument("--runs", action="store_true",
+                        help="time whole short runs instead (see bench_runs.py)")
+    args = parser.parse_args(argv)
     for name in args.algos:
         if name not in ALGOS:
             raise InputError(f"unknown algorithm {name!r} for bench: expected vpg or td3")
