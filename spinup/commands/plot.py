@@ -3,20 +3,20 @@
 Every run folder (one holding progress.txt) under each DIR is read; runs of one experiment
 (same exp_name in config.json, i.e. different seeds) are averaged, with +-1 std shaded."""
 import argparse
-import json
 import os
 import os.path as osp
 
 import numpy as np
 
 from spinup.algos.common.checks import InputError
+from spinup.utils import run_files
+from spinup.utils.serialization_utils import read_json
 
 
 def read_progress(path):
-    """progress.txt as {column: float array}; empty cells become NaN."""
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        rows = [ln.rstrip("\n").split("\t") for ln in f if ln.strip()]
+    """progress.txt as {column: float array} (read and validated by run_files); cells that
+    are not numbers become NaN."""
+    header, rows = run_files.read_progress(osp.dirname(path) or ".")
     cols = {h: np.full(len(rows), np.nan) for h in header}
     for i, row in enumerate(rows):
         for h, v in zip(header, row):
@@ -38,8 +38,7 @@ def find_runs(logdir):
         exp_name = osp.basename(osp.dirname(root)) or root
         cfg = osp.join(root, "config.json")
         if osp.exists(cfg):
-            with open(cfg) as f:
-                exp_name = json.load(f).get("exp_name", exp_name)
+            exp_name = read_json(cfg, "run config").get("exp_name", exp_name)
         runs.append((exp_name, read_progress(osp.join(root, "progress.txt"))))
     if not runs:
         raise InputError(f"no progress.txt under {logdir!r}")

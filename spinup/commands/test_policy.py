@@ -1,6 +1,6 @@
-"""Run a saved policy: ``python -m spinup.run test_policy RUN_DIR [--episodes N] [--len L]``."""
+"""Run a saved policy: ``python -m spinup.run test_policy RUN_DIR [--episodes N] [--len L]``,
+or record it without a display: ``... test_policy RUN_DIR --video out.gif`` (see video.py)."""
 import argparse
-import json
 import os.path as osp
 import time
 
@@ -10,44 +10,35 @@ from spinup.algos.common.checks import InputError
 
 
 def run_info(run_dir):
-    """(algorithm name such as 'td3_jax', config dict) of a run folder, or an InputError that
-    says which file is missing."""
-    cfg_path = osp.join(run_dir, "config.json")
-    if not osp.isdir(run_dir):
-        raise InputError(f"{run_dir!r} is not a folder; expected a run folder holding "
-                         "config.json and model/")
-    if not osp.exists(cfg_path):
-        raise InputError(f"{run_dir!r} is not a run folder: config.json is missing")
-    with open(cfg_path) as f:
-        cfg = json.load(f)
-    algo = cfg.get("algo")
-    if algo is None:
-        raise InputError(f"{cfg_path} does not name its algorithm (no 'algo' key)")
-    return algo, cfg
+    """(algorithm name such as 'td3_jax', config dict) of a run folder, validated (a missing
+    or damaged config.json, or one of a newer format, is a one-line error)."""
+    from spinup.utils.run_files import read_config
+    cfg = read_config(run_dir)
+    return cfg["algo"], cfg
 
 
-def load_policy(run_dir):
+def load_policy(run_dir, backend=None, device=None):
     """The saved agent of a run (an object with ``act(obs, deterministic=True)``) and a factory
-    for its environment."""
-    import importlib
-
-    from spinup.algos import registry
+    for its environment. ``backend`` runs a policy in the other backend than the one that
+    trained it."""
+    from spinup.algos import runs
     from spinup.algos.common.envs import env_fn_from_config
-    algo, cfg = run_info(run_dir)
-    if not osp.isdir(osp.join(run_dir, "model")):
-        raise InputError(f"{run_dir!r} has no saved model: model/ is missing")
-    module = registry.ENTRY_POINTS[registry.resolve(algo)].split(":")[0]
-    agent = importlib.import_module(module).load(run_dir)
+    _, cfg = run_info(run_dir)
+    agent = runs.load(run_dir, backend=backend, device=device)
     return agent, env_fn_from_config(cfg)
 
 
 def run_policy(env, agent, max_ep_len=None, num_episodes=10, deterministic=True,
-               render=False, seed=0):
-    """Returns the (return, length) of each of ``num_episodes`` episodes."""
+               render=False, seed=0, max_steps=None, on_step=None):
+    """Returns the (return, length) of each episode finished within ``num_episodes`` episodes
+    and ``max_steps`` steps. ``on_step(env)`` runs after each reset and step (e.g. to keep a
+    frame)."""
     episodes = []
     o, _ = env.reset(seed=seed)
-    ep_ret, ep_len, n = 0.0, 0, 0
-    while n < num_episodes:
+    ep_ret, ep_len, n, t = 0.0, 0, 0, 0
+    while n < num_episodes and (max_steps is None or t < max_steps):
+        if on_step is not None:
+            on_step(env)
         if render:
             env.render()
             time.sleep(1e-3)
@@ -55,17 +46,21 @@ def run_policy(env, agent, max_ep_len=None, num_episodes=10, deterministic=True,
         o, r, terminated, truncated, _ = env.step(a)
         ep_ret += float(r)
         ep_len += 1
+        t += 1
         if terminated or truncated or (max_ep_len and ep_len == max_ep_len):
             episodes.append((ep_ret, ep_len))
             print("Episode %d \t EpRet %.3f \t EpLen %d" % (n, ep_ret, ep_len))
             o, _ = env.reset()
             ep_ret, ep_len, n = 0.0, 0, n + 1
+    if ep_len:
+        print("Episode %d \t EpRet %.3f \t EpLen %d (unfinished)" % (n, ep_ret, ep_len))
     return episodes
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m spinup.run test_policy",
-                                description="Run the saved policy of a run for some episodes.")
+                                description="Run the saved policy of a run for some episodes, "
+                                "or record it to a GIF/MP4 with --video.")
     p.add_argument("run_dir")
     p.add_argument("--len", "-l", type=int, default=0, help="max episode length (0: env's)")
     p.add_argument("--episodes", "-n", type=int, default=10)
@@ -73,15 +68,58 @@ def main(argv=None):
                    help="sample actions instead of the deterministic ones")
     p.add_argument("--render", action="store_true", help="open a window (needs a display)")
     p.add_argument("--seed", type=int, default=0)
+    v = p.add_argument_group("video (headless; MUJOCO_GL is chosen unless set: egl, then osmesa)")
+    v.add_argument("--video", metavar="PATH",
+                   help="record to PATH: .gif, or .mp4 (needs pip install imageio-ffmpeg)")
+    v.add_argument("--video_len", type=int, default=300,
+                   help="env steps to record, across episodes (default 300)")
+    v.add_argument("--every", type=int, default=None,
+                   help="keep every k-th frame (default 2 for .gif, 1 for .mp4)")
+    v.add_argument("--fps", type=float, default=None,
+                   help="frames per second of the video (default: the env's real time)")
+    v.add_argument("--width", type=int, default=320, help="frame width in pixels (default 320)")
+    v.add_argument("--height", type=int, default=240, help="frame height (default 240)")
     args = p.parse_args(argv)
     if args.episodes < 1:
         raise InputError(f"--episodes {args.episodes}: expected an integer >= 1")
     if args.len < 0:
         raise InputError(f"--len {args.len}: expected 0 (the env's limit) or a positive integer")
+    if args.video is not None:
+        return record_video(args)
     agent, env_fn = load_policy(args.run_dir)
     env = env_fn(render_mode="human") if args.render else env_fn()
     eps = np.array(run_policy(env, agent, args.len or None, args.episodes, not args.stochastic,
                               args.render, args.seed))
     print(f"AverageEpRet {eps[:, 0].mean():.3f} +- {eps[:, 0].std():.3f} over {len(eps)} "
           f"episodes; AverageEpLen {eps[:, 1].mean():.1f}")
+    return 0
+
+
+def record_video(args):
+    """``--video``: check everything cheap first, pick the GL backend before MuJoCo loads, then
+    run the policy keeping frames and write the file."""
+    from spinup.algos.common.envs import env_fn_from_config
+    from spinup.commands import video
+    if args.render:
+        raise InputError("--render opens a window and --video records without one; give one")
+    ext = video.check_video_args(args.video, args.video_len, args.every, args.fps, args.width,
+                                 args.height)
+    every = args.every or (2 if ext == ".gif" else 1)
+    env_id = env_fn_from_config(run_info(args.run_dir)[1]).env_id
+    mujoco = video.is_mujoco_env(env_id)
+    gl = video.choose_gl_backend() if mujoco else None
+    agent, env_fn = load_policy(args.run_dir)
+    env = video.make_render_env(env_fn, env_id, mujoco, args.width, args.height)
+    fps = args.fps or env.metadata.get("render_fps", 30) / every
+    rec = video.FrameRecorder(env_id, every, args.width, args.height)
+    t0 = time.perf_counter()
+    run_policy(env, agent, args.len or None, args.episodes, not args.stochastic,
+               seed=args.seed, max_steps=args.video_len, on_step=rec)
+    dt = time.perf_counter() - t0
+    env.close()
+    video.write_video(args.video, rec.frames, fps)
+    h, w = rec.frames[0].shape[:2]
+    print(f"Wrote {args.video}: {len(rec.frames)} frames {w}x{h} at "
+          f"{fps:g} fps, {osp.getsize(args.video) / 1024:.0f} KB; policy + rendering "
+          f"{len(rec.frames) / dt:.1f} frames/s" + (f", MUJOCO_GL={gl}" if gl else ""))
     return 0
