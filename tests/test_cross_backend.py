@@ -43,3 +43,25 @@ def test_unknown_backend_is_named(tmp_path):
         logger_kwargs=dict(output_dir=str(tmp_path), verbose=False))
     with pytest.raises(InputError, match="backend='tf'"):
         runs.load(str(tmp_path), backend="tf")
+
+
+@pytest.mark.parametrize("trained_in,run_in", [("jax", "pytorch"), ("pytorch", "jax")])
+def test_test_policy_runs_a_policy_in_the_other_backend(trained_in, run_in, tmp_path, capsys):
+    """The CLI: test_policy --backend gives the same episode returns as the training backend
+    (float32 forward passes of identical weights)."""
+    from spinup.run import main
+    algo = f"td3_{trained_in}"
+    extra = dict(device="cpu") if trained_in == "pytorch" else {}
+    runs.backend_module(algo).__dict__[algo](
+        EnvFn("Pendulum-v1"), epochs=1, seed=1, logger_kwargs=dict(output_dir=str(tmp_path),
+                                                                   verbose=False), **CASES[0][2],
+        **extra)
+    returns = {}
+    for backend in (trained_in, run_in):
+        capsys.readouterr()
+        assert main(["test_policy", str(tmp_path), "--episodes", "2", "--backend", backend]) == 0
+        returns[backend] = capsys.readouterr().out.strip().splitlines()[-1]
+    assert returns[trained_in].startswith("AverageEpRet")
+    ours = float(returns[trained_in].split()[1])
+    theirs = float(returns[run_in].split()[1])
+    assert theirs == pytest.approx(ours, rel=1e-4)

@@ -58,6 +58,7 @@ def run_policy(env, agent, max_ep_len=None, num_episodes=10, deterministic=True,
 
 
 def main(argv=None):
+    """The ``test_policy`` subcommand."""
     p = argparse.ArgumentParser(prog="python -m spinup.run test_policy",
                                 description="Run the saved policy of a run for some episodes, "
                                 "or record it to a GIF/MP4 with --video.")
@@ -68,6 +69,9 @@ def main(argv=None):
                    help="sample actions instead of the deterministic ones")
     p.add_argument("--render", action="store_true", help="open a window (needs a display)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", choices=("pytorch", "jax"), default=None,
+                   help="run the policy in this backend (default: the one that trained it)")
+    p.add_argument("--device", default=None, help="PyTorch device (default: cuda if any)")
     v = p.add_argument_group("video (headless; MUJOCO_GL is chosen unless set: egl, then osmesa)")
     v.add_argument("--video", metavar="PATH",
                    help="record to PATH: .gif, or .mp4 (needs pip install imageio-ffmpeg)")
@@ -84,9 +88,12 @@ def main(argv=None):
         raise InputError(f"--episodes {args.episodes}: expected an integer >= 1")
     if args.len < 0:
         raise InputError(f"--len {args.len}: expected 0 (the env's limit) or a positive integer")
+    if args.device is not None:
+        from spinup.algos.common.checks import device
+        device(args.device)
     if args.video is not None:
         return record_video(args)
-    agent, env_fn = load_policy(args.run_dir)
+    agent, env_fn = load_policy(args.run_dir, args.backend, args.device)
     env = env_fn(render_mode="human") if args.render else env_fn()
     eps = np.array(run_policy(env, agent, args.len or None, args.episodes, not args.stochastic,
                               args.render, args.seed))
@@ -108,7 +115,7 @@ def record_video(args):
     env_id = env_fn_from_config(run_info(args.run_dir)[1]).env_id
     mujoco = video.is_mujoco_env(env_id)
     gl = video.choose_gl_backend() if mujoco else None
-    agent, env_fn = load_policy(args.run_dir)
+    agent, env_fn = load_policy(args.run_dir, args.backend, args.device)
     env = video.make_render_env(env_fn, env_id, mujoco, args.width, args.height)
     fps = args.fps or env.metadata.get("render_fps", 30) / every
     rec = video.FrameRecorder(env_id, every, args.width, args.height)
