@@ -12,6 +12,8 @@ setup(
         "mujoco",
         "cloudpickle",
         "matplotlib",
+        "pillow",  # test_policy --video writes GIFs
+        "imageio",  # ... and MP4s, with imageio-ffmpeg
         "snakeviz",
         "torch==2.13.0",
         "jax",
@@ -20,6 +22,8 @@ setup(
         "optax",
     ],
     extras_require={
-        "test": ["pytest", "pytest-timeout"],
+        # Ray runs grids on a cluster (--engine ray); the tests run it on a local instance.
+        "ray": ["ray"],
+        "test": ["pytest", "pytest-timeout", "ray"],
     },
 )

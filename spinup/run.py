@@ -26,7 +26,8 @@ SUBSTITUTIONS = {
     "dt": "datestamp",
 }
 # Flags about how to run the grid, not arguments of the algorithm. Each takes one value.
-RUN_KEYS = ("exp_name", "data_dir", "datestamp", "num_workers", "num_cpu", "no_progress")
+RUN_KEYS = ("exp_name", "data_dir", "datestamp", "num_workers", "num_cpu", "no_progress",
+            "engine", "address", "cpus_per_variant", "gpus_per_variant", "population")
 
 # Subcommand -> "module:function" taking the remaining argv. Added as their features land.
 SUBCOMMANDS = {
@@ -34,6 +35,8 @@ SUBCOMMANDS = {
     "test_policy": "spinup.commands.test_policy:main",
     "compare": "spinup.commands.compare:main",
     "bench": "spinup.commands.bench:main",
+    "resume": "spinup.commands.resume:main",
+    "summarize": "spinup.commands.summarize:main",
 }
 
 HELP_FLAGS = ("--help", "-h", "help")
@@ -54,9 +57,15 @@ def usage():
                 --seed 0 10 --num_workers 2
             python -m spinup.run td3 --help          (the algorithm's arguments)
             python -m spinup.run plot data/EXP_NAME
+            python -m spinup.run resume data/EXP_NAME [--epochs N]   (continue killed runs)
+            python -m spinup.run summarize data     (rank a grid's variants)
+            python -m spinup.run test_policy data/EXP_NAME/EXP_NAME_s0 --video policy.gif
 
         Run flags (one value each): --exp_name NAME, --data_dir DIR, --dt (datestamp),
-        --num_workers N (variants run at once), --no_progress (no progress bar).
+        --num_workers N (variants run at once), --no_progress (no progress bar),
+        --engine local|ray (ray: --address HOST:PORT joins a cluster, else one starts here),
+        --cpus_per_variant C, --gpus_per_variant G (resources reserved for each variant).
+        --population (td3_jax: all --seed values in one process, updates vmapped).
         Shortcuts: --env = --env_name, --hid = --ac_kwargs:hidden_sizes,
         --act = --ac_kwargs:activation.
         """)
@@ -133,13 +142,18 @@ def run_algo(cmd, args):
                              "; run flags: " + ", ".join("--" + k for k in RUN_KEYS))
     if run.get("no_progress"):
         os.environ["SPINUP_NO_PROGRESS"] = "1"
+    if run.pop("population", False):
+        from spinup.commands.population import run_population
+        return run_population(name, arg_dict, run)
     from spinup.commands.run_utils import ExperimentGrid
     eg = ExperimentGrid(name=str(run.get("exp_name", "cmd_" + name)))
     for k, v in arg_dict.items():
         eg.add(k, v, shorthand=shorthands.get(k))
     eg.run(fn, num_cpu=run.get("num_cpu", 1), data_dir=run.get("data_dir"),
            datestamp=bool(run.get("datestamp", False)),
-           num_workers=run.get("num_workers", 1))
+           num_workers=run.get("num_workers"), engine=run.get("engine", "local"),
+           address=run.get("address"), cpus_per_variant=run.get("cpus_per_variant"),
+           gpus_per_variant=run.get("gpus_per_variant", 0))
     return 0
 
 
@@ -161,6 +175,8 @@ def main(argv=None):
         if "variant(s) failed" not in str(e):
             raise
         return 1
+    except KeyboardInterrupt:  # the grid has stopped its variants and listed what is left
+        return 130
 
 
 if __name__ == "__main__":

@@ -237,3 +237,32 @@ def test_checkpoint_holds_every_rng_and_counter(finished_run):
     assert meta["env0_physics"] and "env0/state" in arrays  # Pendulum's [theta, thetadot]
     assert "learner/rng/noise" in arrays and "learner/state/key" in arrays
     assert np.asarray(arrays["obs"]).shape == (1, 3)
+
+
+def test_rerun_of_a_grid_continues_its_unfinished_runs(tmp_path):
+    """A grid variant left unfinished with a checkpoint (here: a run of 2 epochs that the
+    rerun asks 3 of) is resumed by the rerun, not started afresh: its rows equal a run that
+    went 3 epochs in one go."""
+    flags = ["--env", "Pendulum-v1", "--hid", "(32,32)", "--steps_per_epoch", "200",
+             "--start_steps", "100", "--update_after", "100", "--batch_size", "32",
+             "--num_test_episodes", "1", "--save_buffer", "--data_dir", str(tmp_path)]
+    env = {**os.environ, **QUIET}
+    for epochs, name in (("2", "g"), ("3", "g"), ("3", "whole")):
+        r = subprocess.run([sys.executable, "-m", "spinup.run", "td3_jax", "--epochs", epochs,
+                            "--exp_name", name, *flags], env=env, capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr[-2000:]
+    log = (tmp_path / "g" / "g_s0" / "stdout.log").read_text()
+    assert "Resuming" in log and "after epoch 2 of 3" in log
+    assert rows_without_time(tmp_path / "g" / "g_s0") == \
+        rows_without_time(tmp_path / "whole" / "whole_s0")
+
+
+def test_unwritable_output_folder_is_refused_before_any_run(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    err = _error(capsys, ["vpg_jax", "--env", "CartPole-v1", "--data_dir", str(blocker / "d")])
+    assert "cannot be written" in err and "a_file" in err
+    err = _error(capsys, ["td3_jax", "--env", "Pendulum-v1", "--seed", "0", "1",
+                          "--population", "--data_dir", str(blocker / "d")])
+    assert "cannot be written" in err

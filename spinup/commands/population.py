@@ -1,7 +1,7 @@
 """``python -m spinup.run td3_jax --env ENV --seed 0 10 20 --population [...]``: the seeds of
 one setting trained together in this process (see spinup/algos/jax/td3/population.py),
 writing the run folders that separate runs would write."""
-from spinup.algos.common.checks import InputError
+from spinup.algos.common.checks import InputError, output_dir
 from spinup.algos.common.envs import EnvFn
 
 
@@ -32,20 +32,8 @@ def run_population(name, arg_dict, run):
     exp_name = str(run.get("exp_name", "cmd_" + name))
     dirs = [setup_logger_kwargs(exp_name, s, run.get("data_dir"),
                                 bool(run.get("datestamp", False)))["output_dir"] for s in seeds]
-    check_writable(dirs)
+    for d in dirs:
+        output_dir(d)
     td3_jax_population(env_fn, seeds, dirs, **kwargs)
     print(f"Population of {len(seeds)} seeds done: " + ", ".join(dirs))
     return 0
-
-
-def check_writable(dirs):
-    """Each folder must exist as a writable folder or be creatable: its nearest existing
-    ancestor is a writable folder."""
-    import os
-    for d in dirs:
-        probe = os.path.abspath(d)
-        while not os.path.exists(probe):
-            probe = os.path.dirname(probe)
-        if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
-            raise InputError(f"output folder {d!r} cannot be written ({probe!r} is not a "
-                             "writable folder); choose another --data_dir")

@@ -12,7 +12,9 @@ import time
 import cloudpickle
 import numpy as np
 
-from spinup.algos.common.checks import InputError, positive_int
+from spinup.algos.common.checks import InputError, output_dir
+from spinup.commands import engines
+from spinup.commands.engines import error_summary
 from spinup.user_config import (DEFAULT_DATA_DIR, DEFAULT_SHORTHAND, FORCE_DATESTAMP,
                                 WAIT_BEFORE_LAUNCH)
 from spinup.utils.logx import colorize
@@ -49,15 +51,6 @@ def _command(thunk, kwargs):
     return [sys.executable, "-u", "-m", "spinup.commands.run_entrypoint", payload]
 
 
-def _error_summary(output_dir):
-    """Last line of the traceback the subprocess left in error.txt, if any."""
-    path = osp.join(output_dir, "error.txt")
-    if not osp.exists(path):
-        return "no error.txt (killed by a signal or failed before starting?)"
-    lines = [ln for ln in open(path).read().strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "empty error.txt"
-
-
 def _print_end(output_dir):
     print(colorize("\nEnd of experiment.\n\nPlot results from this run with:\n\n"
                    f"python -m spinup.run plot {output_dir}\n\n"
@@ -82,12 +75,13 @@ def call_experiment(exp_name, thunk, seed=0, num_cpu=1, data_dir=None, datestamp
     proc = subprocess.run(_command(thunk, kwargs), env=os.environ.copy())
     if proc.returncode != 0:
         raise RuntimeError(f"experiment {exp_name} (seed {seed}) failed with exit code "
-                           f"{proc.returncode}: {_error_summary(output_dir)}")
+                           f"{proc.returncode}: {error_summary(output_dir)}")
     _print_end(output_dir)
     return output_dir
 
 
 def all_bools(vals):
+    """Whether every value is a bool (such a key shows only its shorthand in names)."""
     return all(isinstance(v, bool) for v in vals)
 
 
@@ -113,8 +107,9 @@ def _get_nested(variant, key):
 class ExperimentGrid:
     """A grid of experiments: every combination of the values added with ``add``.
 
-    Each variant runs in its own subprocess; ``run(thunk, num_workers=N)`` runs N at once. A
-    failing variant is reported at the end with its error, and the others still run."""
+    Each variant runs in its own subprocess, on this machine (``run(thunk, num_workers=N)``
+    runs N at once) or on a Ray cluster (``run(thunk, engine="ray", address=...)``). A failing
+    variant is retried once, then reported at the end with its error; the others still run."""
 
     def __init__(self, name=""):
         if not isinstance(name, str):
@@ -149,6 +144,7 @@ class ExperimentGrid:
         return "-".join("".join(c for c in part[:3] if c in alnum) for part in key.split(":"))
 
     def print(self):
+        """Print the grid's keys, values and variant counts."""
         print("=" * DIV_LINE_WIDTH)
         base = "ExperimentGrid %s runs over parameters:\n" % self.name if self.name else \
             "ExperimentGrid runs over parameters:\n"
@@ -188,90 +184,76 @@ class ExperimentGrid:
         """Every combination, with 'a:b' keys unflattened into nested dicts."""
         return [_unflatten(v) for v in self._flat_variants()]
 
-    def run(self, thunk, num_cpu=1, data_dir=None, datestamp=False, num_workers=1):
+    def run(self, thunk, num_cpu=1, data_dir=None, datestamp=False, num_workers=None,
+            engine="local", address=None, cpus_per_variant=None, gpus_per_variant=0):
         """Run ``thunk`` (a function, or the name of a key holding one) for every variant, each
-        in its own subprocess, ``num_workers`` at a time. Returns the output folders; raises
-        ``RuntimeError`` listing the variants that failed after all of them ran."""
-        num_workers = positive_int("num_workers", num_workers)
+        in its own subprocess, then print a summary ranking the variants.
+
+        ``engine='local'`` runs ``num_workers`` variants at once on this machine (default 1);
+        ``engine='ray'`` runs them as Ray tasks on the cluster at ``address`` (a Ray instance
+        is started here without it), reserving ``cpus_per_variant`` CPUs (default 1) and
+        ``gpus_per_variant`` GPUs for each, at most ``num_workers`` at once when given.
+        Locally, ``cpus_per_variant`` sets each variant's OpenMP threads (default: the cores
+        split between the workers). Run folders are the same with either engine.
+
+        A variant whose folder already holds a finished run is skipped, so a rerun of an
+        interrupted grid runs only what is left (``engines.variant_status``). A failed variant
+        is retried once. Returns the output folders of the finished variants; raises
+        ``RuntimeError`` listing the variants that failed, after the others ran, and
+        ``KeyboardInterrupt`` on Ctrl-C, after stopping the running variants and listing the
+        unfinished ones."""
+        runner = engines.make_engine(engine, num_workers, address, cpus_per_variant,
+                                     gpus_per_variant)
         if num_cpu != 1:
             raise InputError(f"num_cpu={num_cpu!r}: spinup runs without MPI, so only 1 is "
                              "accepted; use num_workers=N to run variants in parallel")
         self.print()
-        variants = self.variants()
         jobs = []
-        for var in variants:
+        for var in self.variants():
             exp_name = self.variant_name(var)
             fn = var.pop(thunk) if isinstance(thunk, str) else thunk
             jobs.append((exp_name, fn, var))
         _check_jobs(jobs)
-        names = [f"{n} (seed {v.get('seed', 0)})" for n, _, v in jobs]
-        print(colorize("\nVariants to run:\n", "cyan", bold=True) + "\n".join(names))
+        variants = [engines.make_variant(n, fn, *_prepare(n, fn, data_dir=data_dir,
+                                                          datestamp=datestamp, **var))
+                    for n, fn, var in jobs]
+        _check_distinct_folders(variants)
+        for v in variants:
+            output_dir(v.out_dir)
+        print(colorize("\nVariants to run:\n", "cyan", bold=True) + "\n".join(
+            v.label + ("  [done: skipped]" if v.status == "done" else
+                       "  [unfinished: runs again]" if v.status == "unfinished" else "")
+            for v in variants))
         if WAIT_BEFORE_LAUNCH > 0:
             print(colorize(f"\nLaunching in {WAIT_BEFORE_LAUNCH:g} s; Ctrl-C to stop.",
                            "cyan", bold=True), flush=True)
             time.sleep(WAIT_BEFORE_LAUNCH)
-        if num_workers == 1:
-            return self._run_serial(jobs, data_dir, datestamp)
-        return self._run_parallel(jobs, data_dir, datestamp, num_workers)
+        print(colorize(f"\nEngine: {runner.name}", "cyan", bold=True), flush=True)
+        try:
+            failures = engines.run_variants(variants, runner)
+        except engines.GridInterrupted as e:
+            print(colorize(f"\nInterrupted: {len(e.unfinished)} run(s) unfinished:", "red",
+                           bold=True))
+            for v in e.unfinished:
+                print(f"  - {v.label}: {v.out_dir}")
+            print("Run the same command again to run them; finished runs are skipped.",
+                  flush=True)
+            raise KeyboardInterrupt from None
+        if len(variants) == 1 and not failures and isinstance(runner, engines.LocalEngine):
+            _print_end(variants[0].out_dir)
+        self._summarize([v.out_dir for v in variants], data_dir)
+        _report(len(variants), list(failures.values()))
+        return [v.out_dir for v in variants if v.out_dir not in failures]
 
-    def _run_serial(self, jobs, data_dir, datestamp):
-        outs, failures = [], []
-        for exp_name, fn, var in jobs:
-            try:
-                outs.append(call_experiment(exp_name, fn, data_dir=data_dir,
-                                            datestamp=datestamp, **var))
-            except RuntimeError as e:
-                failures.append(str(e))
-        _report(len(jobs), failures)
-        return outs
-
-    def _run_parallel(self, jobs, data_dir, datestamp, num_workers):
-        pending = list(jobs)
-        running, outs, failures = [], [], []
-        done = 0
-        while pending or running:
-            while pending and len(running) < num_workers:
-                exp_name, fn, var = pending.pop(0)
-                kwargs, out_dir = _prepare(exp_name, fn, data_dir=data_dir,
-                                           datestamp=datestamp, **var)
-                os.makedirs(out_dir, exist_ok=True)
-                log = open(osp.join(out_dir, "stdout.log"), "w")
-                proc = subprocess.Popen(_command(fn, kwargs), stdout=log,
-                                        stderr=subprocess.STDOUT,
-                                        env=_worker_env(num_workers))
-                running.append((proc, log, exp_name, kwargs["seed"], out_dir, time.time()))
-                print(f"started  {exp_name} (seed {kwargs['seed']}) -> {out_dir}", flush=True)
-            time.sleep(0.2)
-            for item in list(running):
-                proc, log, exp_name, seed, out_dir, t0 = item
-                if proc.poll() is None:
-                    continue
-                running.remove(item)
-                log.close()
-                done += 1
-                tag = f"[{done}/{len(jobs)}] {exp_name} (seed {seed})"
-                if proc.returncode == 0:
-                    outs.append(out_dir)
-                    print(f"finished {tag} in {time.time() - t0:.1f} s", flush=True)
-                else:
-                    msg = (f"experiment {exp_name} (seed {seed}) failed with exit code "
-                           f"{proc.returncode}: {_error_summary(out_dir)} "
-                           f"(full output: {osp.join(out_dir, 'stdout.log')})")
-                    failures.append(msg)
-                    print(colorize(f"FAILED   {tag}", "red", bold=True), flush=True)
-        _report(len(jobs), failures)
-        return outs
-
-
-def _worker_env(num_workers):
-    """Environment of a parallel variant: unless the user set them, OpenMP/MKL threads are
-    split between the workers, since PyTorch's spin-waiting threads stall badly when the
-    cores are oversubscribed."""
-    env = os.environ.copy()
-    threads = str(max(1, (os.cpu_count() or 1) // num_workers))
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(var, threads)
-    return env
+    def _summarize(self, run_dirs, data_dir):
+        from spinup.commands import summarize
+        runs = [d for d in run_dirs if osp.exists(osp.join(d, "progress.txt"))]
+        path = osp.join(data_dir or DEFAULT_DATA_DIR,
+                        f"{self.name}_summary.csv" if self.name else "summary.csv")
+        try:
+            summarize.summarize(runs, out=path, root=data_dir or DEFAULT_DATA_DIR)
+        except InputError as e:  # e.g. a thunk that logs no return: nothing to rank
+            print(f"\nNo summary: {e}")
 
 
 def _unflatten(var):
@@ -308,6 +290,18 @@ def _check_jobs(jobs):
         registry.check_args(name, kw, env)
     for env in envs.values():
         env.close()
+
+
+def _check_distinct_folders(variants):
+    """Two variants writing one folder would overwrite each other's run."""
+    seen = {}
+    for v in variants:
+        if v.out_dir in seen:
+            raise InputError(f"variants {seen[v.out_dir]} and {v.label} would both write "
+                             f"{v.out_dir}; give their values distinct names (values that "
+                             "differ only in case or punctuation look the same in folder "
+                             "names) or drop the repeated value")
+        seen[v.out_dir] = v.label
 
 
 def _report(n_jobs, failures):

@@ -5,14 +5,17 @@ import time
 from spinup.utils.logx import EpochLogger
 
 
-def toy_experiment(x=1, seed=0, sleep=0.0, fail=False, nested=None, logger_kwargs=None):
+def toy_experiment(x=1, seed=0, sleep=0.0, fail=False, nested=None, epochs=2,
+                   logger_kwargs=None):
     logger = EpochLogger(**(logger_kwargs or {}))
-    logger.save_config(dict(x=x, seed=seed, nested=nested, pid=os.getpid()))
+    logger.save_config(dict(x=x, seed=seed, nested=nested, epochs=epochs, pid=os.getpid()))
+    with open(os.path.join(logger.output_dir, "attempts.txt"), "a") as f:
+        f.write(f"{os.getpid()}\n")  # one line per start: tells a retry from a first try
     t_start = time.time()
     time.sleep(sleep)
     if fail:
         raise ValueError(f"toy failure for x={x}")
-    for epoch in range(2):
+    for epoch in range(epochs):
         logger.log_tabular("Epoch", epoch)
         logger.log_tabular("X", x)
         logger.log_tabular("Seed", seed)

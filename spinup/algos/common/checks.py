@@ -68,6 +68,19 @@ def vector_envs(num_envs, async_envs, **multiples):
     return n, boolean("async_envs", async_envs)
 
 
+def output_dir(path):
+    """A run folder that exists as a writable folder or can be created: its nearest existing
+    ancestor must be a writable folder. Checked before any run starts."""
+    import os
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {path!r} cannot be written ({probe!r} is not a "
+                         "writable folder); choose another --data_dir")
+    return path
+
+
 def one_of(name, v, accepted):
     """One of ``accepted`` (compared with ==)."""
     if v not in accepted:
