@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from spinup.algos import registry  # noqa: E402
 from spinup.algos.common.checks import InputError  # noqa: E402
 from spinup.algos.common.td3 import TD3Member, run_td3_members  # noqa: E402
-from spinup.algos.jax.td3.td3 import TD3Learner, draw_normal  # noqa: E402
+from spinup.algos.jax.td3.td3 import draw_normal, learner_from_config  # noqa: E402
 
 
 class TD3Population:
@@ -90,13 +90,7 @@ def td3_jax_population(env_fn, seeds, output_dirs, **kwargs):
         raise
     members = []
     for env, args in checked:
-        learner = TD3Learner(env.observation_space, env.action_space,
-                             hidden_sizes=args["ac_kwargs"]["hidden_sizes"],
-                             activation=args["ac_kwargs"]["activation"], gamma=args["gamma"],
-                             polyak=args["polyak"], pi_lr=args["pi_lr"], q_lr=args["q_lr"],
-                             act_noise=args["act_noise"], target_noise=args["target_noise"],
-                             noise_clip=args["noise_clip"], policy_delay=args["policy_delay"],
-                             seed=args["seed"])
+        learner = learner_from_config(args, env)  # every hyperparameter, checked
         members.append(TD3Member("td3_jax", env_fn, env, learner, args))
     population = TD3Population([m.learner for m in members])
     run_td3_members(members, population.update, population.sync)
