@@ -10,7 +10,7 @@ import pytest
 
 from spinup.algos import registry
 from spinup.algos.common.checks import InputError
-from spinup.algos.common.envs import EnvFn
+from spinup.algos.common.envs import EnvBatch, EnvFn
 from spinup.algos.common.loop import RunContext
 from spinup.algos.common.vpg import collect_vpg_epoch, make_vpg_buffer
 from spinup.commands.test_policy import load_policy
@@ -175,14 +175,14 @@ class RecordingLearner:
 
 
 def collect(env, max_ep_len, steps, tmp_path, gamma=0.9):
-    learner, buf = RecordingLearner(env), make_vpg_buffer(env, steps, gamma, 0.8)
+    envs = EnvBatch(None, 1, first_env=env)  # one env: the plain env behind the batch API
+    learner, buf = RecordingLearner(env), make_vpg_buffer(envs, steps, gamma, 0.8)
     args = dict(logger_kwargs=dict(output_dir=str(tmp_path), verbose=False), profile="none",
                 profile_warmup=0)
     run = RunContext(learner, args, {}, steps)
-    env.action_space.seed(0)
-    o, _ = env.reset(seed=0)
-    collect_vpg_epoch(env, learner, buf, run, o, 0, max_ep_len)
-    return learner, buf, run.logger
+    o = envs.reset(seed=0)
+    collect_vpg_epoch(envs, learner, buf, run, o, 0, max_ep_len)
+    return learner, buf.bufs[0], run.logger
 
 
 def test_cut_paths_bootstrap_and_terminal_paths_do_not(tmp_path):

@@ -110,3 +110,51 @@ def unflatten_state(template, flat, source="state"):
                              f"{np.shape(leaf)}")
         new.append(jnp.asarray(value, dtype=jnp.asarray(leaf).dtype))
     return jax.tree_util.tree_unflatten(treedef, new)
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-call random draws, a block of calls at a time
+# ---------------------------------------------------------------------------------------------
+def draw_block(draw, key, n, shape, dtype):
+    """The draws of ``n`` successive calls that each do ``key, sub = split(key)`` then
+    ``draw(sub, shape, dtype)``: (the key after each call ``[n, 2]``, the draws ``[n, *shape]``)."""
+    def one_call(key, _):
+        key, sub = jax.random.split(key)
+        return key, (key, draw(sub, shape, dtype))
+    _, (keys, draws) = jax.lax.scan(one_call, key, None, length=n)
+    return keys, draws
+
+
+class NoiseStream:
+    """The random draws of a PRNG key that is split once per call (``key, sub = split(key)``,
+    then ``draw(sub, shape, dtype)``, e.g. ``jax.random.normal``), made a block of calls at a
+    time in one jitted ``lax.scan``: the same numbers as a jitted dispatch per call, which
+    would cost more than the rest of the call. ``key`` is always the key that code would hold
+    now: what a checkpoint saves and ``reset`` continues from."""
+
+    MAX_BLOCK_VALUES = 1 << 18  # caps a block's memory when each call draws a large batch
+
+    def __init__(self, key, draw, dtype, calls_per_block=1000):
+        self.dtype, self.calls_per_block = np.dtype(dtype), calls_per_block
+        self._draw_block = jax.jit(partial(draw_block, draw), static_argnums=(1, 2, 3))
+        self.reset(key)
+
+    def reset(self, key):
+        """Continue from ``key`` (raw uint32 key data); drops the block drawn so far."""
+        self.key = np.asarray(key, dtype=np.uint32)
+        self._keys = self._draws = None
+        self._next = 0
+
+    def next(self, shape):
+        """The draw of the next call, shaped ``shape`` (a new shape starts a new block, from
+        the current key, so the stream does not depend on where blocks begin)."""
+        shape = tuple(shape)
+        if self._draws is None or self._next == len(self._draws) \
+                or self._draws.shape[1:] != shape:
+            n = int(np.clip(self.MAX_BLOCK_VALUES // max(1, int(np.prod(shape))), 1,
+                            self.calls_per_block))
+            keys, draws = self._draw_block(self.key, n, shape, self.dtype)
+            self._keys, self._draws, self._next = np.asarray(keys), np.asarray(draws), 0
+        i, self._next = self._next, self._next + 1
+        self.key = self._keys[i]
+        return self._draws[i]

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 from jax import lax  # noqa: E402
 
+from spinup.algos.common.numpy_policy import Mirror, TD3Actor  # noqa: E402
 from spinup.algos.common.td3 import (add_exploration_noise, check_td3_args,  # noqa: E402
                                      init_td3_params, noise_rng, read_td3_config, train_td3)
 from spinup.algos.jax import nets  # noqa: E402
@@ -50,6 +51,7 @@ class TD3Learner:
         self.dtype = nets.check_dtype(dtype)
         self.act_limit_np = np.asarray(act_space.high, dtype=np.float32)
         self.act_limit = np.asarray(act_space.high, dtype=self.dtype)
+        self.activation = activation
         self.ac = core.MLPActorCritic(act_dim, self.act_limit, hidden_sizes, activation)
         self.pi_optimizer = optax.adam(pi_lr)
         self.q_optimizer = optax.adam(q_lr)
@@ -59,7 +61,9 @@ class TD3Learner:
         self.noise_rng = noise_rng(seed)  # exploration noise (NumPy: the same in both backends)
         self._update_block = jax.jit(self.update_block)
         self._draw_normal = jax.jit(draw_normal, static_argnums=(1, 2))
-        self._act = jax.jit(self.ac.pi)
+        # Acting runs in NumPy on a copy of the actor: a jitted call per env step would cost
+        # several times the forward pass. Whatever changes the actor marks the copy stale.
+        self.actor = Mirror(self.numpy_actor)
 
     # --- TD3's losses ----------------------------------------------------------------------
 
@@ -147,6 +151,7 @@ class TD3Learner:
         data = {k: np.asarray(v, dtype=self.dtype) for k, v in batches.items()}
         eps = self.sample_eps(data["act"].shape) if eps is None else np.asarray(eps, self.dtype)
         self.state, info = self._update_block(self.state, data, eps)
+        self.actor.stale()
         return jax.device_get(info)
 
     def sample_eps(self, shape):
@@ -159,11 +164,17 @@ class TD3Learner:
     # --- Acting ----------------------------------------------------------------------------
 
     def act(self, obs, deterministic=True):
-        """``pi(obs)`` as NumPy; with ``deterministic=False`` plus TD3's exploration noise."""
-        a = np.asarray(self._act(self.state.ac["pi"], np.asarray(obs, dtype=self.dtype)))
+        """``pi(obs)`` (one observation or a batch) as NumPy, computed in NumPy; with
+        ``deterministic=False`` plus TD3's exploration noise."""
+        a = self.actor.get()(np.asarray(obs, dtype=self.dtype))
         if deterministic:
             return a
         return add_exploration_noise(a, self.act_noise, self.act_limit_np, self.noise_rng)
+
+    def numpy_actor(self):
+        """The actor in NumPy, from the current parameters (what ``act`` runs)."""
+        return TD3Actor(self._canonical(self.state.ac["pi"], "pi"), self.activation,
+                        self.act_limit)
 
     # --- Inspection (parity tests) ---------------------------------------------------------
 
@@ -196,6 +207,7 @@ class TD3Learner:
         """Load canonical parameters (online and target nets); optimizer states are kept."""
         ac, ac_targ = self._trees(params)
         self.state = self.state._replace(ac=ac, ac_targ=ac_targ)
+        self.actor.stale()
 
     def state_dict(self):
         """The whole TD3State (networks, targets, optimizer states, target-noise key) and the
@@ -208,6 +220,7 @@ class TD3Learner:
         """The inverse of ``state_dict``."""
         flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
         self.state = nets.unflatten_state(self.state, flat, "checkpoint")
+        self.actor.stale()
         set_generator_state(self.noise_rng, state["rng/noise"])
 
     def sync(self):
@@ -228,6 +241,7 @@ class TD3Learner:
         except (KeyError, ValueError) as e:
             raise RunFileError(f"{path}: saved model does not match the run's networks "
                                f"({str(e).splitlines()[0]})") from None
+        self.actor.stale()
         return self
 
     def _trees(self, params):
@@ -274,7 +288,8 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
             batch_size=100, start_steps=10000, update_after=1000, update_every=50,
             act_noise=0.1, target_noise=0.2, noise_clip=0.5, policy_delay=2,
             num_test_episodes=10, max_ep_len=1000, logger_kwargs=dict(), save_freq=1,
-            save_buffer=False, profile="none", profile_warmup=1):
+            save_buffer=False, num_envs=1, async_envs=False,
+            profile="none", profile_warmup=1):
     r"""
     Twin Delayed Deep Deterministic Policy Gradient (TD3)
 
@@ -357,6 +372,15 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
             exactly as if it had never stopped. Without it a resumed run starts with an
             empty buffer and pauses updates until it holds ``update_after`` transitions.
 
+        num_envs (int): Number of copies of the environment stepped together, with one
+            batched policy call per step (gymnasium's vector API when > 1). Each step of the
+            loop is then num_envs interactions; steps_per_epoch must be a multiple of it.
+            1 (default) is the plain environment.
+
+        async_envs (bool): Step the num_envs environments in subprocesses
+            (AsyncVectorEnv) rather than in this process (SyncVectorEnv). Pays off when an
+            env step costs much more than the inter-process round trip.
+
         profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
             whole epochs); the profile is saved as ``<output_dir>/profile/<mode>.prof``.
 
@@ -379,7 +403,7 @@ def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,
             noise_clip=noise_clip, policy_delay=policy_delay,
             num_test_episodes=num_test_episodes, max_ep_len=max_ep_len,
             logger_kwargs=logger_kwargs, save_freq=save_freq, save_buffer=save_buffer,
-            profile=profile,
+            num_envs=num_envs, async_envs=async_envs, profile=profile,
             profile_warmup=profile_warmup))
         learner = TD3Learner(env.observation_space, env.action_space,
                              hidden_sizes=args["ac_kwargs"]["hidden_sizes"],

@@ -57,6 +57,11 @@ class MLPCritic(hk.Module):
 class Categorical:
     """The distribution given the actor's logits."""
 
+    # sample's randomness, ``noise(key, logits.shape, dtype)``: a sample is
+    # argmax(logits + noise), which is how jax.random.categorical draws (the NumPy acting
+    # path samples from these draws).
+    noise = staticmethod(jax.random.gumbel)
+
     @staticmethod
     def sample(logits, key):
         """One action per row of logits."""
@@ -83,11 +88,14 @@ class Categorical:
 class DiagGaussian:
     """The distribution given the actor's ``(mu, log_std)``."""
 
+    # sample's randomness, ``noise(key, mu.shape, dtype)``: a sample is mu + std * noise.
+    noise = staticmethod(jax.random.normal)
+
     @staticmethod
     def sample(out, key):
         """mu + std * N(0, 1)."""
         mu, log_std = out
-        return mu + jnp.exp(log_std) * jax.random.normal(key, mu.shape, mu.dtype)
+        return mu + jnp.exp(log_std) * DiagGaussian.noise(key, mu.shape, mu.dtype)
 
     @staticmethod
     def log_prob(out, act):

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from spinup.algos.common.envs import space_kind  # noqa: E402
+from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic  # noqa: E402
 from spinup.algos.common.vpg import (VPG_UPDATE_KEYS, check_vpg_args,  # noqa: E402
                                      init_vpg_params, read_vpg_config, train_vpg)
 from spinup.algos.jax import nets  # noqa: E402
@@ -60,8 +61,7 @@ class VPGLearner:
         self.dtype = nets.check_dtype(dtype)  # float64 for parity tests
         self.discrete = space_kind(act_space) == "discrete"
         self.act_shape = () if self.discrete else act_space.shape
-        self.train_v_iters = train_v_iters
-        self.key = jax.random.PRNGKey(seed)  # action sampling
+        self.train_v_iters, self.activation = train_v_iters, activation
         self.ac = core.MLPActorCritic(obs_space, act_space, hidden_sizes, activation)
         params = init_vpg_params(obs_space, act_space, hidden_sizes, seed)
         pi_params = nets.from_canonical(params, "pi", dtype=self.dtype)
@@ -70,10 +70,13 @@ class VPGLearner:
         self.vf_optimizer = optax.adam(vf_lr)
         self.state = VPGState(pi_params, v_params, self.pi_optimizer.init(pi_params),
                               self.vf_optimizer.init(v_params))
-        self._step = jax.jit(self.step_fn)
-        self._value = jax.jit(self.ac.v.apply)
-        self._act = jax.jit(self.act_fn, static_argnames="deterministic")
         self._update = jax.jit(self.update_step)
+        # Acting runs in NumPy on a copy of the networks (a jitted call per env step would
+        # cost several times the forward pass); whatever changes them marks the copy stale.
+        # Action sampling splits the key once per call, as Categorical/DiagGaussian.sample
+        # would in jitted code; the noise is drawn a block of calls at a time.
+        self.actor_critic = Mirror(self.numpy_actor_critic)
+        self.noise = nets.NoiseStream(jax.random.PRNGKey(seed), self.ac.dist.noise, self.dtype)
 
     # -- pure functions, jitted once in __init__ -------------------------------------------
     def update_step(self, state, data):
@@ -103,42 +106,35 @@ class VPGLearner:
                            ent, kl])
         return VPGState(pi_params, v_params, pi_opt_state, vf_opt_state), stats
 
-    def step_fn(self, pi_params, v_params, obs, key):
-        """(a, V(obs), logp(a)) packed in one array, so the host fetches them in one
-        transfer; the PRNG key is split here, on the device, not on the host."""
-        key, sub = jax.random.split(key)
-        a, v, logp = self.ac.step(pi_params, v_params, obs, sub)
-        return key, jnp.concatenate([a.reshape(-1).astype(v.dtype), v.reshape(1),
-                                     logp.reshape(1)])
-
-    def act_fn(self, pi_params, obs, key, deterministic):
-        """The deterministic or sampled action; the key is split on the device."""
-        key, sub = jax.random.split(key)
-        return key, self.ac.act(pi_params, obs, sub, deterministic)
-
     # -- acting ----------------------------------------------------------------------------
     def step(self, obs):
-        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy, in one device transfer."""
-        self.key, out = self._step(self.state.pi_params, self.state.v_params, self._obs(obs),
-                                   self.key)
-        out = np.asarray(out)
-        return self._action(out[:-2]), out[-2], out[-1]
+        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy (with a leading N for a
+        batch of observations ``[N, obs_dim]``), computed in NumPy."""
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        a, v, logp = ac.step(obs, self.noise.next(ac.noise_shape(obs)))
+        return self._action(a), v, logp
 
     def value(self, obs):
         """V(obs) as NumPy."""
-        return np.asarray(self._value(self.state.v_params, self._obs(obs)))
+        return np.asarray(self.actor_critic.get().value(self._obs(obs)))
 
     def act(self, obs, deterministic=True):
         """The action for ``obs``: the mean (Box) or the most likely action (Discrete) when
         ``deterministic``, else a sample."""
-        self.key, a = self._act(self.state.pi_params, self._obs(obs), self.key,
-                                deterministic=bool(deterministic))
-        return self._action(np.asarray(a))
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        # The key is split in both cases, as it always was, so acting keeps the stream's place.
+        noise = self.noise.next(ac.noise_shape(obs))
+        return self._action(ac.act(obs, None if deterministic else noise))
+
+    def numpy_actor_critic(self):
+        """The actor and critic in NumPy, from the current parameters (what acting runs)."""
+        return VPGActorCritic(self.get_params(), self.activation, self.discrete)
 
     # -- learning --------------------------------------------------------------------------
     def update(self, batch):
         """One policy step, then train_v_iters value steps, on the whole batch."""
         self.state, stats = self._update(self.state, self._batch(batch))
+        self.actor_critic.stale()
         return dict(zip(VPG_UPDATE_KEYS, np.asarray(stats).tolist()))
 
     def losses_and_grads(self, batch):
@@ -172,18 +168,20 @@ class VPGLearner:
         self.state = self.state._replace(
             pi_params=nets.from_canonical(params, "pi", dtype=self.dtype),
             v_params=nets.from_canonical(params, "v", dtype=self.dtype))
+        self.actor_critic.stale()
 
     def state_dict(self):
         """Parameters, both optimizers' states and the action-sampling PRNG key."""
         state = {f"state/{k}": v for k, v in nets.flatten_state(self.state).items()}
-        state["rng/key"] = np.asarray(self.key)
+        state["rng/key"] = np.asarray(self.noise.key)
         return state
 
     def load_state_dict(self, state):
         """The inverse of ``state_dict``."""
         flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
         self.state = nets.unflatten_state(self.state, flat, "checkpoint")
-        self.key = jnp.asarray(state["rng/key"], dtype=self.key.dtype)
+        self.actor_critic.stale()
+        self.noise.reset(state["rng/key"])
 
     def sync(self):
         """Block until queued device work is done (so timers charge it to the right phase)."""
@@ -204,6 +202,7 @@ class VPGLearner:
             raise RunFileError(f"{path}: saved model does not match the run's networks "
                                f"({str(e).splitlines()[0]})") from None
         self.state = self.state._replace(pi_params=tree["pi"], v_params=tree["v"])
+        self.actor_critic.stale()
         return self
 
     # -- conversions -----------------------------------------------------------------------
@@ -211,7 +210,9 @@ class VPGLearner:
         return np.asarray(obs, dtype=self.dtype)
 
     def _action(self, a):
-        return a.astype(np.int64).reshape(()) if self.discrete else a.reshape(self.act_shape)
+        if self.discrete:
+            return np.asarray(a, dtype=np.int64)
+        return a.reshape(*a.shape[:-1], *self.act_shape)
 
     def _batch(self, batch):
         return {k: np.asarray(v, self.dtype) if v.dtype.kind == "f" else v
@@ -238,7 +239,8 @@ def load(run_dir):
 # ----------------------------------------------------------------------------------------------
 def vpg_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=50, gamma=0.99,
             pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, lam=0.97, max_ep_len=1000,
-            logger_kwargs=dict(), save_freq=10, profile="none", profile_warmup=1):
+            logger_kwargs=dict(), save_freq=10, num_envs=1, async_envs=False,
+            profile="none", profile_warmup=1):
     """
     Vanilla Policy Gradient (with GAE-Lambda advantage estimation).
 
@@ -282,6 +284,15 @@ def vpg_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=50, g
         save_freq (int): How often (in epochs) to save the model into
             ``<output_dir>/model/``; it is also saved after the last epoch.
 
+        num_envs (int): Number of copies of the environment stepped together, with one
+            batched policy call per step (gymnasium's vector API when > 1). Each step of the
+            loop is then num_envs interactions; steps_per_epoch must be a multiple of it.
+            1 (default) is the plain environment.
+
+        async_envs (bool): Step the num_envs environments in subprocesses
+            (AsyncVectorEnv) rather than in this process (SyncVectorEnv). Pays off when an
+            env step costs much more than the inter-process round trip.
+
         profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
             whole epochs). The profile lands in ``<output_dir>/profile/<mode>.prof``.
 
@@ -303,7 +314,8 @@ def vpg_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=50, g
             ac_kwargs=ac_kwargs, seed=seed, steps_per_epoch=steps_per_epoch, epochs=epochs,
             gamma=gamma, pi_lr=pi_lr, vf_lr=vf_lr, train_v_iters=train_v_iters, lam=lam,
             max_ep_len=max_ep_len, logger_kwargs=logger_kwargs, save_freq=save_freq,
-            profile=profile, profile_warmup=profile_warmup))
+            num_envs=num_envs, async_envs=async_envs, profile=profile,
+            profile_warmup=profile_warmup))
         learner = VPGLearner(env.observation_space, env.action_space,
                              hidden_sizes=args["ac_kwargs"]["hidden_sizes"],
                              activation=args["ac_kwargs"]["activation"], pi_lr=args["pi_lr"],

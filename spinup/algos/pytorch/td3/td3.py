@@ -8,6 +8,7 @@ from itertools import chain
 import numpy as np
 import torch
 
+from spinup.algos.common.numpy_policy import Mirror, TD3Actor
 from spinup.algos.common.td3 import (add_exploration_noise, check_td3_args, init_td3_params,
                                      noise_rng, read_td3_config, train_td3)
 from spinup.algos.pytorch import nets
@@ -36,6 +37,7 @@ class TD3Learner:
         self.gamma, self.polyak, self.policy_delay = gamma, polyak, policy_delay
         self.act_noise, self.target_noise, self.noise_clip = act_noise, target_noise, noise_clip
         self.device, self.dtype = nets.resolve_device(device), DTYPES[dtype]
+        self.np_dtype, self.activation = np.dtype(dtype), activation
         self.act_limit_np = np.asarray(act_space.high, dtype=np.float32)
         self.act_limit = torch.as_tensor(self.act_limit_np, dtype=self.dtype, device=self.device)
         self.ac = core.MLPActorCritic(obs_dim, act_dim, self.act_limit_np, hidden_sizes,
@@ -44,6 +46,9 @@ class TD3Learner:
         self.ac_targ = deepcopy(self.ac)
         for p in self.ac_targ.parameters():
             p.requires_grad_(False)
+        # Acting runs in NumPy on a copy of the actor: a module call per env step would cost
+        # several times the forward pass. Whatever changes the actor marks the copy stale.
+        self.actor = Mirror(self.numpy_actor)
         self.set_params(init_td3_params(obs_dim, act_dim, hidden_sizes, seed))
         # A list, not an iterator: it is walked again at every policy step to freeze Q.
         self.q_params = list(chain(self.ac.q1.parameters(), self.ac.q2.parameters()))
@@ -132,6 +137,7 @@ class TD3Learner:
         loss_pi = [loss for loss in loss_pi if loss is not None]  # policy steps only
         info = dict(LossQ=torch.stack(loss_q), LossPi=torch.stack(loss_pi),
                     Q1Vals=torch.stack(q1), Q2Vals=torch.stack(q2))
+        self.actor.stale()
         return {k: v.cpu().numpy() for k, v in info.items()}
 
     def sample_eps(self, shape):
@@ -141,13 +147,17 @@ class TD3Learner:
 
     # --- Acting ----------------------------------------------------------------------------
 
-    @torch.no_grad()
     def act(self, obs, deterministic=True):
-        """``pi(obs)`` as NumPy; with ``deterministic=False`` plus TD3's exploration noise."""
-        a = self.ac.pi(self._tensor(obs)).cpu().numpy()
+        """``pi(obs)`` (one observation or a batch) as NumPy, computed in NumPy; with
+        ``deterministic=False`` plus TD3's exploration noise."""
+        a = self.actor.get()(np.asarray(obs, dtype=self.np_dtype))
         if deterministic:
             return a
         return add_exploration_noise(a, self.act_noise, self.act_limit_np, self.noise_rng)
+
+    def numpy_actor(self):
+        """The actor in NumPy, from the current parameters (what ``act`` runs)."""
+        return TD3Actor(nets.to_canonical(self.ac.pi, "pi"), self.activation, self.act_limit_np)
 
     # --- Inspection (parity tests) ---------------------------------------------------------
 
@@ -183,6 +193,7 @@ class TD3Learner:
         for net in NETS:
             nets.from_canonical(params, getattr(self.ac, net), net)
             nets.from_canonical(params, getattr(self.ac_targ, net), net, "_targ")
+        self.actor.stale()
 
     def state_dict(self):
         """Parameters with targets, both optimizers' states, the target-noise generator and
@@ -228,6 +239,8 @@ class TD3Learner:
         except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as e:
             raise RunFileError(f"{path}: saved model does not match the run's networks "
                                f"({str(e).splitlines()[0]})") from None
+        finally:
+            self.actor.stale()  # a failed load may have changed some of the weights
         return self
 
     def _tensor(self, x):
@@ -255,7 +268,8 @@ def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=1
                 batch_size=100, start_steps=10000, update_after=1000, update_every=50,
                 act_noise=0.1, target_noise=0.2, noise_clip=0.5, policy_delay=2,
                 num_test_episodes=10, max_ep_len=1000, logger_kwargs=dict(), save_freq=1,
-                save_buffer=False, profile="none", profile_warmup=1, device=None):
+                save_buffer=False, num_envs=1, async_envs=False,
+                profile="none", profile_warmup=1, device=None):
     r"""
     Twin Delayed Deep Deterministic Policy Gradient (TD3)
 
@@ -338,6 +352,15 @@ def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=1
             exactly as if it had never stopped. Without it a resumed run starts with an
             empty buffer and pauses updates until it holds ``update_after`` transitions.
 
+        num_envs (int): Number of copies of the environment stepped together, with one
+            batched policy call per step (gymnasium's vector API when > 1). Each step of the
+            loop is then num_envs interactions; steps_per_epoch must be a multiple of it.
+            1 (default) is the plain environment.
+
+        async_envs (bool): Step the num_envs environments in subprocesses
+            (AsyncVectorEnv) rather than in this process (SyncVectorEnv). Pays off when an
+            env step costs much more than the inter-process round trip.
+
         profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
             whole epochs); the profile is saved as ``<output_dir>/profile/<mode>.prof``.
 
@@ -363,7 +386,7 @@ def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=1
             noise_clip=noise_clip, policy_delay=policy_delay,
             num_test_episodes=num_test_episodes, max_ep_len=max_ep_len,
             logger_kwargs=logger_kwargs, save_freq=save_freq, save_buffer=save_buffer,
-            profile=profile,
+            num_envs=num_envs, async_envs=async_envs, profile=profile,
             profile_warmup=profile_warmup, device=device))
         torch.manual_seed(args["seed"])
         learner = TD3Learner(env.observation_space, env.action_space,

@@ -41,6 +41,13 @@ class MLPCategoricalActor(Actor):
         """The most likely action at ``obs``."""
         return self.logits_net(obs).argmax(-1)
 
+    @staticmethod
+    def noise(shape, dtype, device):
+        """The draws ``distribution(obs).sample()`` takes from torch's global generator, for
+        logits of ``shape``, as Gumbel noise: torch samples argmax(probs / q), q ~ Exp(1),
+        which is argmax(logits + noise) with noise = -log q (the NumPy acting path)."""
+        return -torch.empty(shape, dtype=dtype, device=device).exponential_().log()
+
 
 class MLPGaussianActor(Actor):
     """A diagonal Gaussian: an MLP's mean and a state-independent ``log_std``."""
@@ -62,6 +69,12 @@ class MLPGaussianActor(Actor):
     def mode(self, obs):
         """The mean action at ``obs``."""
         return self.mu_net(obs)
+
+    @staticmethod
+    def noise(shape, dtype, device):
+        """The draws ``distribution(obs).sample()`` takes from torch's global generator, for
+        a mean of ``shape``: standard normals, the sample being mu + std * noise."""
+        return torch.randn(shape, dtype=dtype, device=device)
 
 
 class MLPCritic(nn.Module):

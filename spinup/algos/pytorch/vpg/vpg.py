@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from spinup.algos.common.envs import space_kind
+from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic
 from spinup.algos.common.vpg import (VPG_UPDATE_KEYS, check_vpg_args, init_vpg_params,
                                      read_vpg_config, train_vpg)
 from spinup.algos.pytorch import nets
@@ -45,34 +46,48 @@ class VPGLearner:
                  pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, seed=0, dtype="float32",
                  device=None):
         self.device = nets.resolve_device(device)
-        self.dtype = getattr(torch, np.dtype(dtype).name)  # float64 for parity tests
+        self.np_dtype = np.dtype(dtype)  # float64 for parity tests
+        self.dtype = getattr(torch, self.np_dtype.name)
         self.discrete = space_kind(act_space) == "discrete"
         self.act_shape = () if self.discrete else act_space.shape
-        self.train_v_iters = train_v_iters
+        self.train_v_iters, self.activation = train_v_iters, activation
         torch.manual_seed(seed)  # action sampling draws from torch's global generator
         self.ac = core.MLPActorCritic(obs_space, act_space, hidden_sizes, activation)
         self.ac.to(self.device, self.dtype)
+        # Acting runs in NumPy on a copy of the networks (a module call per env step would
+        # cost several times the forward pass); whatever changes them marks the copy stale.
+        # Sampling still draws from torch's generator: the numbers .sample() would draw.
+        self.actor_critic = Mirror(self.numpy_actor_critic)
         self.set_params(init_vpg_params(obs_space, act_space, hidden_sizes, seed))
         self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
         self.vf_optimizer = torch.optim.Adam(self.ac.v.parameters(), lr=vf_lr)
 
     # -- acting ----------------------------------------------------------------------------
     def step(self, obs):
-        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy, in one device transfer."""
-        a, v, logp = self.ac.step(self._obs(obs))
-        out = torch.cat([a.reshape(-1).to(v.dtype), v.reshape(1), logp.reshape(1)]).cpu().numpy()
-        return self._action(out[:-2]), out[-2], out[-1]
+        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy (with a leading N for a
+        batch of observations ``[N, obs_dim]``), computed in NumPy."""
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        a, v, logp = ac.step(obs, self._noise(ac.noise_shape(obs)))
+        return self._action(a), v, logp
 
     def value(self, obs):
         """V(obs) as NumPy."""
-        with torch.no_grad():
-            return self.ac.v(self._obs(obs)).cpu().numpy()
+        return np.asarray(self.actor_critic.get().value(self._obs(obs)))
 
     def act(self, obs, deterministic=True):
         """The action for ``obs``: the mean (Box) or the most likely action (Discrete) when
         ``deterministic``, else a sample."""
-        a = self.ac.act(self._obs(obs), deterministic)
-        return self._action(a.cpu().numpy())
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        noise = None if deterministic else self._noise(ac.noise_shape(obs))
+        return self._action(ac.act(obs, noise))
+
+    def numpy_actor_critic(self):
+        """The actor and critic in NumPy, from the current parameters (what acting runs)."""
+        return VPGActorCritic(self.get_params(), self.activation, self.discrete)
+
+    def _noise(self, shape):
+        """The draws of one ``.sample()`` of shape ``shape``, from torch's generator."""
+        return self.ac.pi.noise(shape, self.dtype, self.device).cpu().numpy()
 
     # -- learning --------------------------------------------------------------------------
     def update(self, batch):
@@ -99,6 +114,7 @@ class VPGLearner:
 
         stats = torch.stack([loss_pi.detach(), loss_v_old, loss_pi_new - loss_pi.detach(),
                              loss_v_new - loss_v_old, ent.detach(), kl])
+        self.actor_critic.stale()
         return dict(zip(VPG_UPDATE_KEYS, stats.cpu().tolist()))
 
     def losses_and_grads(self, batch):
@@ -129,6 +145,7 @@ class VPGLearner:
                            f"{sorted(expected)}")
         for net in NETS:
             nets.from_canonical(params, getattr(self.ac, net), net)
+        self.actor_critic.stale()
 
     def state_dict(self):
         """Parameters, both optimizers' states and torch's global RNG (action sampling)."""
@@ -162,14 +179,18 @@ class VPGLearner:
         except (RuntimeError, KeyError, TypeError, AttributeError) as e:
             raise RunFileError(f"{path}: saved model does not match the run's networks "
                                f"({str(e).splitlines()[0]})") from None
+        finally:
+            self.actor_critic.stale()  # a failed load may have changed some of the weights
         return self
 
     # -- conversions -----------------------------------------------------------------------
     def _obs(self, obs):
-        return torch.as_tensor(obs, dtype=self.dtype, device=self.device)
+        return np.asarray(obs, dtype=self.np_dtype)
 
     def _action(self, a):
-        return a.astype(np.int64).reshape(()) if self.discrete else a.reshape(self.act_shape)
+        if self.discrete:
+            return np.asarray(a, dtype=np.int64)
+        return a.reshape(*a.shape[:-1], *self.act_shape)
 
     def _tensors(self, batch):
         return {k: torch.as_tensor(v, device=self.device,
@@ -198,8 +219,8 @@ def load(run_dir, device=None):
 # ----------------------------------------------------------------------------------------------
 def vpg_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=50, gamma=0.99,
                 pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, lam=0.97, max_ep_len=1000,
-                logger_kwargs=dict(), save_freq=10, profile="none", profile_warmup=1,
-                device=None):
+                logger_kwargs=dict(), save_freq=10, num_envs=1, async_envs=False,
+                profile="none", profile_warmup=1, device=None):
     """
     Vanilla Policy Gradient (with GAE-Lambda advantage estimation).
 
@@ -243,6 +264,15 @@ def vpg_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=5
         save_freq (int): How often (in epochs) to save the model into
             ``<output_dir>/model/``; it is also saved after the last epoch.
 
+        num_envs (int): Number of copies of the environment stepped together, with one
+            batched policy call per step (gymnasium's vector API when > 1). Each step of the
+            loop is then num_envs interactions; steps_per_epoch must be a multiple of it.
+            1 (default) is the plain environment.
+
+        async_envs (bool): Step the num_envs environments in subprocesses
+            (AsyncVectorEnv) rather than in this process (SyncVectorEnv). Pays off when an
+            env step costs much more than the inter-process round trip.
+
         profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile
             whole epochs). The profile lands in ``<output_dir>/profile/<mode>.prof``.
 
@@ -267,7 +297,8 @@ def vpg_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=5
             ac_kwargs=ac_kwargs, seed=seed, steps_per_epoch=steps_per_epoch, epochs=epochs,
             gamma=gamma, pi_lr=pi_lr, vf_lr=vf_lr, train_v_iters=train_v_iters, lam=lam,
             max_ep_len=max_ep_len, logger_kwargs=logger_kwargs, save_freq=save_freq,
-            profile=profile, profile_warmup=profile_warmup, device=device))
+            num_envs=num_envs, async_envs=async_envs, profile=profile,
+            profile_warmup=profile_warmup, device=device))
         learner = VPGLearner(env.observation_space, env.action_space,
                              hidden_sizes=args["ac_kwargs"]["hidden_sizes"],
                              activation=args["ac_kwargs"]["activation"], pi_lr=args["pi_lr"],
