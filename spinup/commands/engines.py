@@ -40,6 +40,7 @@ from spinup.algos.common.checks import InputError, number_in, one_of, positive_i
 # Tells a variant which process launched it, so that it ends with it (see run_entrypoint).
 from spinup.commands.run_entrypoint import PARENT_PID_VAR
 from spinup.utils import run_files
+from spinup.utils.serialization_utils import read_json
 
 ENGINES = ("local", "ray")
 MAX_ATTEMPTS = 2  # a failed variant is retried once
@@ -102,8 +103,8 @@ def variant_status(out_dir, epochs=None):
     if not osp.isdir(out_dir) or not os.listdir(out_dir):
         return "new"
     if epochs is None:
-        try:
-            epochs = run_files.read_config(out_dir).get("epochs")
+        try:  # any thunk's config, not only an algorithm's: no 'algo' required
+            epochs = read_json(osp.join(out_dir, run_files.CONFIG), "run config").get("epochs")
         except InputError:  # damaged or missing: the variant runs again
             epochs = None
     logged = _epochs_logged(osp.join(out_dir, "progress.txt"))
