@@ -46,16 +46,23 @@ def test_gae_runs_per_env_never_across():
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_one_env_reproduces_the_reference_runs(name, tmp_path):
     """--num_envs 1 (the default) against progress.txt files kept from before vector envs
-    existed (tests/data): the same episodes, returns and losses. The tolerance only absorbs
-    last-bit differences of another CPU's float kernels."""
+    existed (tests/data, made on a 2-core Intel Xeon): the same episodes, returns and losses.
+    The tolerances absorb another CPU's float kernels: last bits in the first epoch, and
+    those bits amplified by a few hundred Adam steps later on; episode lengths are exact."""
     path = run_golden(name, tmp_path, num_envs=1)
     ref = np.genfromtxt(f"tests/data/golden_{name}.txt", names=True, delimiter="\t")
     got = np.genfromtxt(path, names=True, delimiter="\t")
-    assert ref.dtype.names == got.dtype.names
+    assert ref.dtype.names == got.dtype.names and len(ref) == len(got)
     for col in ref.dtype.names:
         if col.startswith("Time"):
             continue
-        np.testing.assert_allclose(got[col], ref[col], rtol=2e-4, atol=1e-5, err_msg=col)
+        if "EpLen" in col or col in ("Epoch", "TotalEnvInteracts"):
+            np.testing.assert_array_equal(got[col], ref[col], err_msg=col)
+            continue
+        np.testing.assert_allclose(got[col][:1], ref[col][:1], rtol=1e-4, atol=1e-5,
+                                   err_msg=col)
+        np.testing.assert_allclose(got[col][1:], ref[col][1:], rtol=2e-2, atol=1e-3,
+                                   err_msg=col)
 
 
 def test_env_batch_resets_in_the_same_step():

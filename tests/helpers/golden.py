@@ -9,11 +9,11 @@ import sys
 
 GOLDEN = {
     "td3_jax_pendulum": ("td3_jax", "Pendulum-v1", dict(
-        ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=300, epochs=2, start_steps=300,
+        ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=300, epochs=2, start_steps=150,
         update_after=100, update_every=50, batch_size=32, num_test_episodes=1,
         max_ep_len=150)),
     "td3_pytorch_pendulum": ("td3_pytorch", "Pendulum-v1", dict(
-        ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=300, epochs=2, start_steps=300,
+        ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=300, epochs=2, start_steps=150,
         update_after=100, update_every=50, batch_size=32, num_test_episodes=1,
         max_ep_len=150, device="cpu")),
     "vpg_jax_cartpole": ("vpg_jax", "CartPole-v1", dict(
