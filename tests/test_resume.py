@@ -60,6 +60,34 @@ def test_resumed_run_equals_the_run_that_never_stopped(algo, env_id, kw, tmp_pat
     assert rows_without_time(tmp_path / "split") == rows_without_time(tmp_path / "whole")
 
 
+def _as_single_env_layout(run_dir, algo):
+    """Rewrite a run's checkpoint in the layout spinup wrote before vectorised envs (one env
+    as ``env/...`` and ``env_rng``; TD3's episode return and length as meta scalars; VPG
+    without the action-space stream)."""
+    arrays, meta = run_files.load_checkpoint(str(run_dir))
+    assert meta.pop("num_envs") == 1
+    old = {"env_rng": meta.pop("env0_rng"), "env_physics": meta.pop("env0_physics")}
+    arrays = {("env/" + k[len("env0/"):] if k.startswith("env0/") else k): v
+              for k, v in arrays.items()}
+    arrays["env/obs"] = arrays.pop("obs")[0]
+    if algo.startswith("td3"):
+        old.update(ep_ret=float(arrays.pop("ep_ret")[0]), ep_len=int(arrays.pop("ep_len")[0]))
+    else:
+        meta.pop("action_space_rng")
+    run_files.save_checkpoint(str(run_dir), arrays, {**meta, **old})
+
+
+@pytest.mark.parametrize("algo", ["td3_jax", "vpg_pytorch"])
+def test_checkpoint_from_before_vector_envs_resumes_exactly(algo, tmp_path):
+    kw = dict(steps_per_epoch=150, max_ep_len=100)  # TD3's checkpoint falls mid-episode
+    kw.update(save_buffer=True) if algo.startswith("td3") else kw.update(steps_per_epoch=300)
+    train(algo, "HalfCheetah-v4", tmp_path / "whole", 3, **kw)
+    train(algo, "HalfCheetah-v4", tmp_path / "split", 2, **kw)
+    _as_single_env_layout(tmp_path / "split", algo)
+    runs.resume(str(tmp_path / "split"), epochs=3)
+    assert rows_without_time(tmp_path / "split") == rows_without_time(tmp_path / "whole")
+
+
 def test_without_the_buffer_updates_wait_for_a_refill(tmp_path):
     """Without --save_buffer the resumed run starts with an empty buffer: it still trains,
     just not identically, and its later checkpoints keep working."""

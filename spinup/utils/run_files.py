@@ -151,6 +151,27 @@ def load_checkpoint(run_dir, required=("epoch",)):
     missing = [k for k in required if k not in meta]
     if missing:
         raise RunFileError(f"{path}: checkpoint is damaged (missing {', '.join(missing)})")
+    return upgrade_single_env_checkpoint(arrays, meta)
+
+
+def upgrade_single_env_checkpoint(arrays, meta):
+    """A checkpoint from before vectorised environments (its env saved as ``env/...`` with
+    ``env_rng``, the episode's return and length as scalars) in today's layout: env 0 of a
+    batch of one (``env0/...``, ``env0_rng``, ``obs`` and ``ep_ret``/``ep_len`` with a leading
+    env axis). Today's checkpoints (they carry ``num_envs``) pass through unchanged."""
+    if "num_envs" in meta or "env_rng" not in meta:
+        return arrays, meta
+    arrays, meta = dict(arrays), dict(meta, num_envs=1)
+    meta["env0_rng"], meta["env0_physics"] = meta.pop("env_rng"), meta.pop("env_physics", False)
+    for key in [k for k in arrays if k.startswith("env/")]:
+        value = arrays.pop(key)
+        if key == "env/obs":
+            arrays["obs"] = np.asarray(value)[None]
+        else:
+            arrays["env0/" + key[len("env/"):]] = value
+    if "ep_ret" in meta:
+        arrays["ep_ret"] = np.array([meta.pop("ep_ret")], np.float64)
+        arrays["ep_len"] = np.array([meta.pop("ep_len")], np.int64)
     return arrays, meta
 
 

@@ -239,7 +239,8 @@ class EnvBatch:
         """Bring freshly made envs to a snapshot; returns a mask of the envs whose episode in
         progress was restored (the others start a fresh episode: reset_some)."""
         self.reset(seed=seed)
-        self.action_space.np_random.bit_generator.state = meta["action_space_rng"]
+        if "action_space_rng" in meta:  # (VPG checkpoints from before vector envs lack it)
+            self.action_space.np_random.bit_generator.state = meta["action_space_rng"]
         restored = np.zeros(self.num_envs, bool)
         if meta.get("num_envs", 1) != self.num_envs or self.envs is None:
             return restored
