@@ -74,6 +74,7 @@ def test_env_batch_resets_in_the_same_step():
     assert trunc.all() and not np.allclose(final, o2)  # reset obs returned, final kept apart
     o3 = envs.reset_some(np.array([True, False, False]), o2)
     assert not np.allclose(o3[0], o2[0]) and np.array_equal(o3[1:], o2[1:])
+    assert envs.reset_some(np.zeros(3, bool), o3) is o3
     envs.close()
 
 
@@ -104,6 +105,21 @@ def test_vector_runs_end_to_end(algo, kw, tmp_path):
     if algo.startswith("vpg"):
         # 400 steps over n envs, 50-step episodes: every env finishes 400 / n / 50 of them.
         assert np.isfinite(col["LossPi"]).all() and np.isfinite(col["KL"]).all()
+
+
+@pytest.mark.parametrize("async_envs", [False, True], ids=["sync", "async"])
+def test_vpg_epoch_ending_with_every_episode(async_envs, tmp_path):
+    """Each env's share of the epoch is a whole number of gymnasium episodes (HalfCheetah's
+    1000 steps with 4000 steps over 4 envs): the epoch end finds every episode already reset
+    by the step, so no env is left to reset."""
+    runs.backend_module("vpg_jax").vpg_jax(
+        EnvFn("HalfCheetah-v4", max_episode_steps=50), seed=1, num_envs=2,
+        async_envs=async_envs, steps_per_epoch=200, epochs=2, train_v_iters=2,
+        ac_kwargs=dict(hidden_sizes=(8,)),
+        logger_kwargs=dict(output_dir=str(tmp_path), verbose=False))
+    header, rows = run_files.read_progress(str(tmp_path))
+    col = {h: [float(r[i]) for r in rows] for i, h in enumerate(header)}
+    assert col["TotalEnvInteracts"] == [200, 400] and col["EpLen"] == [50, 50]
 
 
 def test_vector_td3_resumes_exactly(tmp_path):

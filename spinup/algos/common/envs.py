@@ -201,10 +201,13 @@ class EnvBatch:
 
     def reset_some(self, mask, obs):
         """Reset the envs where ``mask`` is true; ``obs`` with their rows replaced."""
+        mask = np.asarray(mask, bool)
+        if not mask.any():  # (gymnasium refuses a reset_mask without a True)
+            return obs
         if self.num_envs == 1:
-            return np.asarray(self.env.reset()[0])[None] if mask[0] else obs
-        new = self.vec.reset(options={"reset_mask": np.asarray(mask, bool)})[0]
-        return np.where(np.asarray(mask, bool)[:, None], new, obs)
+            return np.asarray(self.env.reset()[0])[None]
+        new = self.vec.reset(options={"reset_mask": mask})[0]
+        return np.where(mask[:, None], new, obs)
 
     def step(self, actions):
         """Step every env: (obs, rew, terminated, truncated, final_obs). Where an episode
