@@ -52,3 +52,14 @@ def test_whole_run_timing_reads_the_phase_columns(tmp_path):
     text = bench_runs.format_runs({"floor_seconds_per_4000_steps": 0.5, "runs": runs})
     assert "TD3 epoch, JAX / PyTorch:              1.00" in text
     assert f"VPG JAX epoch / env floor:             {m['TimeEpoch'] / 0.5:.2f}" in text
+    # Timing only VPG's runs (bench --runs vpg): the TD3 ratios are left out, not faked.
+    vpg_only = {k: v for k, v in runs.items() if k.startswith("vpg")}
+    text = bench_runs.format_runs({"floor_seconds_per_4000_steps": 0.5, "runs": vpg_only})
+    assert "VPG epoch, JAX / PyTorch" in text and "TD3" not in text
+
+
+def test_whole_run_bench_refuses_an_unknown_algorithm(capsys):
+    from spinup.commands import bench_runs
+    with pytest.raises(SystemExit):
+        bench_runs.main(["ppo"])
+    assert "unknown algorithm 'ppo' for bench --runs: expected td3 or vpg" in capsys.readouterr().err

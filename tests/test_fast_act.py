@@ -127,6 +127,17 @@ def test_vpg_forward_matches_the_framework(backend, discrete):
         a, v_one, logp = learner.step(o)
         assert np.shape(a) == (() if discrete else (6,)) and np.shape(v_one) == ()
         assert np.shape(logp) == () and np.shape(learner.value(o)) == ()
+    # sample_logp (what the loop calls) is step without V: same draws from the same stream.
+    # (PyTorch draws from torch's global generator: each sequence starts from one seed.)
+    torch.manual_seed(3)
+    one = vpg(backend, discrete)
+    steps = [one.step(o) for o in obs]
+    torch.manual_seed(3)
+    twin = vpg(backend, discrete)
+    for o, (a, _, logp) in zip(obs, steps):
+        a2, logp2 = twin.sample_logp(o)
+        np.testing.assert_array_equal(a2, a)
+        np.testing.assert_array_equal(logp2, logp)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -76,11 +76,14 @@ def env_floor(steps=4000, seed=0):
     return time.perf_counter() - t0
 
 
-def run_all(quick=False, data_dir=None):
-    """Every case, one after the other; returns a dict of results."""
+def run_all(quick=False, data_dir=None, families=("td3", "vpg")):
+    """Every case of the algorithm ``families``, one after the other; returns a dict of
+    results."""
     data_dir = data_dir or tempfile.mkdtemp(prefix="spinup_bench_runs_")
     out = {"floor_seconds_per_4000_steps": env_floor(), "runs": {}}
     for name, algo, flags, steps in cases(quick):
+        if algo.split("_")[0] not in families:
+            continue
         print(f"timing {name} ...", flush=True)
         wall, medians = time_run(algo, flags, data_dir, name)
         m = medians[0]
@@ -102,27 +105,35 @@ def format_runs(res):
     lines.append(f"env floor: {floor:.3f} s per 4000 random-action steps")
 
     def ratio(a, b, key="TimeEpoch"):
-        return r[a][key] / r[b][key] if a in r and b in r else float("nan")
-    lines += [
-        f"TD3 epoch, JAX / PyTorch:              {ratio('td3_jax', 'td3_pytorch'):.2f}",
-        f"VPG epoch, JAX / PyTorch:              {ratio('vpg_jax', 'vpg_pytorch'):.2f}",
-        f"VPG JAX epoch / env floor:             {r['vpg_jax']['TimeEpoch'] / floor:.2f}",
-        "VPG JAX env steps/s, 8 envs / 1 env:   "
-        f"{r['vpg_jax 8 envs']['steps_per_s'] / r['vpg_jax']['steps_per_s']:.2f}",
-        "TD3 JAX population of 3 / one seed, wall time per epoch: "
-        f"{ratio('td3_jax x3 population', 'td3_jax'):.2f}",
+        return r[a][key] / r[b][key] if a in r and b in r else None
+
+    figures = [
+        ("TD3 epoch, JAX / PyTorch:              ", ratio("td3_jax", "td3_pytorch")),
+        ("VPG epoch, JAX / PyTorch:              ", ratio("vpg_jax", "vpg_pytorch")),
+        ("VPG JAX epoch / env floor:             ",
+         r["vpg_jax"]["TimeEpoch"] / floor if "vpg_jax" in r else None),
+        ("VPG JAX env steps/s, 8 envs / 1 env:   ",
+         ratio("vpg_jax 8 envs", "vpg_jax", "steps_per_s")),
+        ("TD3 JAX population of 3 / one seed, wall time per epoch: ",
+         ratio("td3_jax x3 population", "td3_jax")),
     ]
+    lines += [f"{label}{x:.2f}" for label, x in figures if x is not None]
     return "\n".join(lines)
 
 
 def main(argv=None):
     """``bench --runs``: time whole runs, print the table, optionally write JSON."""
     p = argparse.ArgumentParser(prog="python -m spinup.run bench --runs")
+    p.add_argument("algos", nargs="*", metavar="ALGO",
+                   help="time only these algorithms' runs, of td3, vpg (default: both)")
     p.add_argument("--quick", action="store_true", help="fewer epochs (a few minutes)")
     p.add_argument("--json", metavar="PATH", help="write the numbers here")
     p.add_argument("--data_dir", help="keep the runs here (default: a temporary folder)")
     args = p.parse_args(argv)
-    res = run_all(args.quick, args.data_dir)
+    bad = [a for a in args.algos if a not in ("td3", "vpg")]
+    if bad:
+        p.error(f"unknown algorithm {bad[0]!r} for bench --runs: expected td3 or vpg")
+    res = run_all(args.quick, args.data_dir, tuple(args.algos) or ("td3", "vpg"))
     print(format_runs(res))
     if args.json:
         with open(args.json, "w") as f:

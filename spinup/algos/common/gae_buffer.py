@@ -4,13 +4,11 @@ import numpy as np
 
 
 def discount_cumsum(x, discount):
-    """y[t] = x[t] + discount * x[t+1] + discount^2 * x[t+2] + ..."""
-    y = np.zeros(len(x), dtype=np.float64)
-    running = 0.0
-    for t in range(len(x) - 1, -1, -1):
-        running = x[t] + discount * running
-        y[t] = running
-    return y
+    """y[t] = x[t] + discount * x[t+1] + discount^2 * x[t+2] + ..., in float64: the
+    recursion y[t] = x[t] + discount * y[t+1] run backwards as a linear filter."""
+    from scipy.signal import lfilter
+    x = np.asarray(x, dtype=np.float64)
+    return lfilter([1.0], [1.0, -float(discount)], x[::-1])[::-1].copy()
 
 
 class GAEBuffer:
@@ -40,11 +38,18 @@ class GAEBuffer:
         self.val_buf[i], self.logp_buf[i] = val, logp
         self.ptr += 1
 
-    def finish_path(self, last_val=0.0):
+    def path_obs(self):
+        """The observations of the open path (oldest first)."""
+        return self.obs_buf[self.path_start_idx:self.ptr]
+
+    def finish_path(self, last_val=0.0, values=None):
         """Close the current trajectory. ``last_val`` is V(s_last) when the path was cut short
         (time limit or end of epoch), so the unseen rest of the episode is bootstrapped, and 0
-        when the episode truly terminated."""
+        when the episode truly terminated. ``values``, when given, are V of the path's
+        observations, replacing the stored ones (one batched call instead of one per step)."""
         path = slice(self.path_start_idx, self.ptr)
+        if values is not None:
+            self.val_buf[path] = values
         rews = np.append(self.rew_buf[path].astype(np.float64), last_val)
         vals = np.append(self.val_buf[path].astype(np.float64), last_val)
         deltas = rews[:-1] + self.gamma * vals[1:] - vals[:-1]
@@ -95,9 +100,13 @@ class VecGAEBuffer:
         for i, buf in enumerate(self.bufs):
             buf.store(obs[i], act[i], rew[i], val[i], logp[i])
 
-    def finish_path(self, i, last_val=0.0):
+    def path_obs(self, i):
+        """The observations of env ``i``'s open path."""
+        return self.bufs[i].path_obs()
+
+    def finish_path(self, i, last_val=0.0, values=None):
         """Close env ``i``'s current path (see ``GAEBuffer.finish_path``)."""
-        self.bufs[i].finish_path(last_val)
+        self.bufs[i].finish_path(last_val, values)
 
     def values(self):
         """Every V(s) stored this epoch."""

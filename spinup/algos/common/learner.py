@@ -22,7 +22,8 @@ Arrays = Dict[str, np.ndarray]
 
 @runtime_checkable
 class Learner(Protocol):
-    """What both families' learners implement (VPG's add ``step`` and ``value``)."""
+    """What both families' learners implement (VPG's add ``step``, ``sample_logp`` and
+    ``value``)."""
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """The action for ``obs``: the policy's deterministic action, or with

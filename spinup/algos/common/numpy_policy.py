@@ -141,9 +141,14 @@ class VPGActorCritic:
 
     def step(self, obs, noise):
         """(a ~ pi(.|obs) from ``noise``, V(obs), logp(a))."""
+        a, logp = self.sample_logp(obs, noise)
+        return a, self.value(obs), logp
+
+    def sample_logp(self, obs, noise):
+        """(a ~ pi(.|obs) from ``noise``, logp(a)): ``step`` without V(obs)."""
         out = self.pi(obs)
         a = self.sample(out, noise)
-        return a, self.value(obs), self.log_prob(out, a)
+        return a, self.log_prob(out, a)
 
     def act(self, obs, noise=None):
         """The mode of pi(.|obs) without ``noise``, else a sample."""

@@ -125,14 +125,15 @@ def collect_vpg_epoch(envs, learner, buf, run, o, epoch, max_ep_len):
     SpinningUp)."""
     timer, n, steps = run.timer, envs.num_envs, buf.steps_per_env
     ep_ret, ep_len = np.zeros(n), np.zeros(n, np.int64)
+    no_values = np.zeros(n)  # V(s) of a path is computed in one call when the path closes
     for t in range(steps):
         with timer.phase("act"):
-            a, v, logp = batched(learner.step, o)
+            a, logp = batched(learner.sample_logp, o)
         with timer.phase("env"):
             next_o, r, terminated, truncated, final = envs.step(a)
         ep_ret += r
         ep_len += 1
-        buf.store(o, a, r, v, logp)
+        buf.store(o, a, r, no_values, logp)
         o = next_o
         run.bar.update((epoch * steps + t + 1) * n)
 
@@ -140,15 +141,14 @@ def collect_vpg_epoch(envs, learner, buf, run, o, epoch, max_ep_len):
         close = terminated | timeout | (t == steps - 1)
         if not close.any():
             continue
-        # A cut path (time limit, epoch end) continues beyond what we saw: bootstrap it with
-        # V of the path's last observation.
-        last_val = np.zeros(n)
+        # V of each closing path's observations in one call; a cut path (time limit, epoch
+        # end) continues beyond what we saw, so V of its last observation bootstraps it.
         cut = close & ~terminated
-        if cut.any():
-            with timer.phase("act"):
-                last_val[cut] = batched(learner.value, final[cut])
-        for i in np.flatnonzero(close):
-            buf.finish_path(i, last_val[i])
+        with timer.phase("act"):
+            for i in np.flatnonzero(close):
+                path = buf.path_obs(i)
+                v = learner.value(np.concatenate([path, final[i][None]]) if cut[i] else path)
+                buf.finish_path(i, float(v[-1]) if cut[i] else 0.0, v[:len(path)])
         for i in np.flatnonzero(terminated | timeout):
             run.logger.store(EpRet=ep_ret[i], EpLen=ep_len[i])
         # Ended episodes were reset by the step; paths cut here need a fresh episode too.

@@ -114,6 +114,13 @@ class VPGLearner:
         a, v, logp = ac.step(obs, self.noise.next(ac.noise_shape(obs)))
         return self._action(a), v, logp
 
+    def sample_logp(self, obs):
+        """``step`` without V(obs): (a, logp(a)), from the same draw of the noise stream. The
+        training loop takes this one and computes the values of a whole path at once."""
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        a, logp = ac.sample_logp(obs, self.noise.next(ac.noise_shape(obs)))
+        return self._action(a), logp
+
     def value(self, obs):
         """V(obs) as NumPy."""
         return np.asarray(self.actor_critic.get().value(self._obs(obs)))
