@@ -4,6 +4,14 @@
 ``from spinup import td3_jax`` imports JAX only.
 """
 import importlib
+import os
+
+# NumPy's OpenBLAS runs large products on all cores and its threads then spin for a while,
+# taking those cores from the update that follows (a VPG epoch's batched V(s) made PyTorch's
+# update 1.5x slower on 2 cores). The loop's NumPy math is small: one BLAS thread, unless the
+# user chose otherwise. This takes effect when spinup is imported before NumPy (as with
+# ``python -m spinup.run``, and in every process spinup starts).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
 

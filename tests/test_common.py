@@ -186,3 +186,17 @@ def test_run_files(tmp_path):
     arrays, meta = run_files.load_checkpoint(str(run))
     assert meta["epoch"] == 4 and arrays["x"].tolist() == [1.0, 1.0]
     assert not os.path.exists(run_files.checkpoint_path(str(run)) + ".tmp")
+
+
+def test_numpy_blas_is_one_thread_unless_the_user_chose(tmp_path):
+    """spinup sets OPENBLAS_NUM_THREADS=1 before NumPy loads (its spinning threads slowed the
+    update that follows a batched V(s)), and keeps a value the user set."""
+    import subprocess
+    import sys
+    code = "import spinup, numpy, os; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "1", out.stderr
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "2", out.stderr
