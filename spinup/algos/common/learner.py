@@ -56,3 +56,23 @@ class Learner(Protocol):
 
     def load(self, model_dir: str) -> "Learner":
         """Read what ``save`` wrote; returns the learner itself."""
+
+
+def build_from_config(learner_cls, hyperparameters, cfg, env, **kwargs):
+    """A fresh ``learner_cls`` with a saved run's networks (``cfg['ac_kwargs']``) and those of
+    its ``hyperparameters`` that config.json holds, for ``env``'s spaces."""
+    hyper = {k: cfg[k] for k in hyperparameters if k in cfg}
+    return learner_cls(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper,
+                       **kwargs)
+
+
+def load_trained(read_config, learner_from_config, run_dir, **kwargs):
+    """The trained learner of the run folder ``run_dir``: its config read (and env made) with
+    ``read_config``, a learner built by ``learner_from_config``, the saved model loaded."""
+    import os.path as osp
+    cfg, env = read_config(run_dir)
+    try:
+        learner = learner_from_config(cfg, env, **kwargs)
+    finally:
+        env.close()
+    return learner.load(osp.join(run_dir, "model"))

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 from jax import lax  # noqa: E402
 
+from spinup.algos.common.learner import build_from_config, load_trained  # noqa: E402
 from spinup.algos.common.numpy_policy import Mirror, TD3Actor  # noqa: E402
 from spinup.algos.common.td3 import (add_exploration_noise, check_td3_args,  # noqa: E402
                                      init_td3_params, noise_rng, read_td3_config, train_td3)
@@ -271,16 +272,12 @@ def draw_normal(key, shape, dtype):
 def learner_from_config(cfg, env):
     """A fresh learner built with a saved run's networks and hyperparameters (its config.json
     and env), before any training."""
-    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
-    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper)
+    return build_from_config(TD3Learner, HYPERPARAMETERS, cfg, env)
 
 
 def load(run_dir):
     """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
-    cfg, env = read_td3_config(run_dir)
-    learner = learner_from_config(cfg, env)
-    env.close()
-    return learner.load(osp.join(run_dir, "model"))
+    return load_trained(read_td3_config, learner_from_config, run_dir)
 
 
 def td3_jax(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,

@@ -11,6 +11,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+from spinup.algos.common.learner import build_from_config, load_trained  # noqa: E402
 from spinup.algos.common.envs import space_kind  # noqa: E402
 from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic  # noqa: E402
 from spinup.algos.common.vpg import (VPG_UPDATE_KEYS, check_vpg_args,  # noqa: E402
@@ -229,16 +230,12 @@ class VPGLearner:
 def learner_from_config(cfg, env):
     """A fresh learner built with a saved run's networks and hyperparameters (its config.json
     and env), before any training."""
-    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
-    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper)
+    return build_from_config(VPGLearner, HYPERPARAMETERS, cfg, env)
 
 
 def load(run_dir):
     """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
-    cfg, env = read_vpg_config(run_dir)
-    learner = learner_from_config(cfg, env)
-    env.close()
-    return learner.load(osp.join(run_dir, "model"))
+    return load_trained(read_vpg_config, learner_from_config, run_dir)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from itertools import chain
 import numpy as np
 import torch
 
+from spinup.algos.common.learner import build_from_config, load_trained
 from spinup.algos.common.numpy_policy import Mirror, TD3Actor
 from spinup.algos.common.td3 import (add_exploration_noise, check_td3_args, init_td3_params,
                                      noise_rng, read_td3_config, train_td3)
@@ -250,17 +251,12 @@ class TD3Learner:
 def learner_from_config(cfg, env, device=None):
     """A fresh learner built with a saved run's networks and hyperparameters (its config.json
     and env), before any training."""
-    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
-    return TD3Learner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper,
-                      device=device)
+    return build_from_config(TD3Learner, HYPERPARAMETERS, cfg, env, device=device)
 
 
 def load(run_dir, device=None):
     """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
-    cfg, env = read_td3_config(run_dir)
-    learner = learner_from_config(cfg, env, device)
-    env.close()
-    return learner.load(osp.join(run_dir, "model"))
+    return load_trained(read_td3_config, learner_from_config, run_dir, device=device)
 
 
 def td3_pytorch(env_fn, ac_kwargs=dict(), seed=0, steps_per_epoch=4000, epochs=100,

@@ -5,6 +5,7 @@ import os.path as osp
 import numpy as np
 import torch
 
+from spinup.algos.common.learner import build_from_config, load_trained
 from spinup.algos.common.envs import space_kind
 from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic
 from spinup.algos.common.vpg import (VPG_UPDATE_KEYS, check_vpg_args, init_vpg_params,
@@ -208,17 +209,12 @@ class VPGLearner:
 def learner_from_config(cfg, env, device=None):
     """A fresh learner built with a saved run's networks and hyperparameters (its config.json
     and env), before any training."""
-    hyper = {k: cfg[k] for k in HYPERPARAMETERS if k in cfg}
-    return VPGLearner(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper,
-                      device=device)
+    return build_from_config(VPGLearner, HYPERPARAMETERS, cfg, env, device=device)
 
 
 def load(run_dir, device=None):
     """The trained learner of a saved run: ``load(run_dir).act(obs, deterministic=True)``."""
-    cfg, env = read_vpg_config(run_dir)
-    learner = learner_from_config(cfg, env, device)
-    env.close()
-    return learner.load(osp.join(run_dir, "model"))
+    return load_trained(read_vpg_config, learner_from_config, run_dir, device=device)
 
 
 # ----------------------------------------------------------------------------------------------
