@@ -3,7 +3,9 @@ run folders docs/results/runs/<algo>_<backend>_s<seed>/ (never typed by hand).
 
 Usage: python scripts/halfcheetah_results.py
 Return per run: TD3, average deterministic test return of the last epoch; VPG, average
-training-episode return of the last epoch. Curves: mean +- std over the seeds present.
+training-episode return of the last epoch. Curves: mean +- std over the seeds present. The
+tables of docs/results.md between the ``<!-- tables: ... -->`` markers are rewritten from the
+same runs.
 """
 import csv
 import os
@@ -16,6 +18,24 @@ from spinup.utils import run_files
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), "..", "docs", "results")
 METRIC = {"td3": "AverageTestEpRet", "vpg": "AverageEpRet"}
+# Published figures (../shared/REFERENCE.md) and issue 11's targets, for the summary table.
+PUBLISHED = {
+    "td3": "TD3 paper 9567 +- 833; SpinningUp PyTorch ~9755; CleanRL torch 9583 +- 126, "
+           "JAX 9346 +- 771; seed report JAX 5000 +- 300, torch 6000 +- 3500",
+    "vpg": "SpinningUp ~630 at 3M; seed report -50 +- 50 (JAX), -50 +- 150 (torch) at 1M",
+}
+TARGET = {"td3": 9000, "vpg": 500}
+# Curves: VPG's training return moves a lot from epoch to epoch; its figure shows a trailing
+# mean over this many epochs (the tables never smooth).
+SMOOTH = {"td3": 1, "vpg": 10}
+
+
+def smooth(y, window):
+    """Trailing mean over ``window`` epochs (fewer at the start)."""
+    c = np.cumsum(np.insert(np.asarray(y, float), 0, 0.0))
+    n = np.minimum(np.arange(1, len(y) + 1), window)
+    return (c[1:] - c[np.arange(1, len(y) + 1) - n]) / n
+BEGIN, END = "<!-- tables: made by scripts/halfcheetah_results.py -->", "<!-- tables: end -->"
 
 
 def load_runs():
@@ -53,18 +73,73 @@ def plot(runs, algo, path):
         if a != algo:
             continue
         n = min(len(c[METRIC[algo]]) for c in seeds.values())
-        y = np.stack([c[METRIC[algo]][:n] for c in seeds.values()])
+        y = np.stack([smooth(c[METRIC[algo]][:n], SMOOTH[algo]) for c in seeds.values()])
         x = next(iter(seeds.values()))["TotalEnvInteracts"][:n]
         mean, std = y.mean(0), y.std(0)
         ax.plot(x, mean, label=f"{backend} ({len(seeds)} seed{'s' * (len(seeds) > 1)})")
         ax.fill_between(x, mean - std, mean + std, alpha=0.25)
     ax.set_xlabel("environment steps")
-    ax.set_ylabel(METRIC[algo])
+    ax.set_ylabel(METRIC[algo] + (f", mean of {SMOOTH[algo]} epochs" if SMOOTH[algo] > 1
+                                  else ""))
     ax.set_title(f"{algo.upper()} on HalfCheetah-v4")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def _row(cells):
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def summary_table(runs):
+    """Per algorithm and backend: the seeds' final returns, their mean +- std, the target."""
+    lines = [_row(["algo", "backend", "seeds", "steps", "return per seed (last epoch)",
+                   "mean +- std", "mean of last-10-epoch means", "target", "met"]),
+             _row(["---"] * 3 + ["---:"] * 5 + ["---"])]
+    for (algo, backend), seeds in sorted(runs.items()):
+        final = np.array([c[METRIC[algo]][-1] for c in seeds.values()])
+        last10 = np.array([c[METRIC[algo]][-10:].mean() for c in seeds.values()])
+        steps = {int(c["TotalEnvInteracts"][-1]) for c in seeds.values()}
+        met = "yes" if final.mean() >= TARGET[algo] else "no"
+        if len(seeds) < 3:
+            met += f" (so far, {len(seeds)} of 3 seeds)"
+        lines.append(_row([algo.upper(), backend, ", ".join(map(str, sorted(seeds))),
+                           "/".join(f"{s / 1e6:g}M" for s in sorted(steps)),
+                           ", ".join(f"{x:.0f}" for x in final),
+                           f"{final.mean():.0f} +- {final.std():.0f}",
+                           f"{last10.mean():.0f}", f">= {TARGET[algo]}", met]))
+    return "\n".join(lines)
+
+
+def runs_table(runs):
+    """Per run: final and best returns, wall time, env steps per second."""
+    lines = [_row(["run", "steps", "return, last epoch", "mean of last 10", "best epoch",
+                   "wall time", "env steps/s (whole run)", "median epoch", "of which update"]),
+             _row(["---"] + ["---:"] * 8)]
+    for (algo, backend), seeds in sorted(runs.items()):
+        for seed, c in sorted(seeds.items()):
+            y, steps, wall = c[METRIC[algo]], c["TotalEnvInteracts"][-1], c["Time"][-1]
+            lines.append(_row([f"{algo}_{backend}_s{seed}", f"{steps / 1e6:g}M", f"{y[-1]:.0f}",
+                               f"{y[-10:].mean():.0f}", f"{y.max():.0f}",
+                               f"{wall / 60:.0f} min", f"{steps / wall:.0f}",
+                               f"{np.median(c['TimeEpoch']):.2f} s",
+                               f"{np.median(c['TimeUpdate']):.2f} s"]))
+    return "\n".join(lines)
+
+
+def rewrite_tables(path, runs):
+    """Put the two tables between the markers of ``path`` (the rest is left as it is)."""
+    text = open(path).read()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{path}: markers {BEGIN!r} ... {END!r} not found")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    body = ("\n\nPer algorithm and backend (published figures, ../shared/REFERENCE.md: "
+            + "; ".join(f"{a.upper()}: {p}" for a, p in PUBLISHED.items()) + "):\n\n"
+            + summary_table(runs) + "\n\nPer run:\n\n" + runs_table(runs) + "\n\n")
+    with open(path, "w") as f:
+        f.write(head + BEGIN + body + END + tail)
 
 
 if __name__ == "__main__":
@@ -73,4 +148,5 @@ if __name__ == "__main__":
     for algo in ("td3", "vpg"):
         if any(a == algo for a, _ in runs):
             plot(runs, algo, osp.join(ROOT, f"halfcheetah_{algo}.png"))
+    rewrite_tables(osp.join(ROOT, "..", "results.md"), runs)
     print(open(osp.join(ROOT, "halfcheetah_v4.csv")).read())
