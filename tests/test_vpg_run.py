@@ -156,18 +156,23 @@ def test_same_seed_same_progress(backend, tmp_path):
 # The loop's bootstrapping
 # ----------------------------------------------------------------------------------------------
 class RecordingLearner:
-    """The JAX learner, remembering each V(s_last) the loop asks for to close a path."""
+    """The JAX learner, remembering the observations of each V(s) call the loop makes to
+    close a path: the path's observations, plus the last one when the path was cut (its
+    bootstrap)."""
 
     def __init__(self, env):
         self.inner = algo("jax").VPGLearner(env.observation_space, env.action_space, seed=0)
-        self.bootstraps = []
+        self.calls = []  # (number of observations, V of the last one)
 
     def step(self, obs):
         return self.inner.step(obs)
 
+    def sample_logp(self, obs):
+        return self.inner.sample_logp(obs)
+
     def value(self, obs):
         v = self.inner.value(obs)
-        self.bootstraps.append(float(v))
+        self.calls.append((len(obs), float(v[-1])))
         return v
 
     def sync(self):
@@ -189,16 +194,22 @@ def test_cut_paths_bootstrap_and_terminal_paths_do_not(tmp_path):
     gamma = 0.9
     # CartPole cannot fall within 5 steps: every path is cut, by max_ep_len or by the epoch end.
     learner, buf, logger = collect(gym.make("CartPole-v1"), 5, 23, tmp_path, gamma)
-    assert len(learner.bootstraps) == 5  # 4 time-limit cuts + the epoch-end cut
+    # One V call per path, each with the path's observations and the bootstrap observation.
+    assert [n for n, _ in learner.calls] == [6, 6, 6, 6, 4]
     ends = [4, 9, 14, 19, 22]
-    for end, v_last in zip(ends, learner.bootstraps):
+    for end, (_, v_last) in zip(ends, learner.calls):
         assert buf.ret_buf[end] == pytest.approx(buf.rew_buf[end] + gamma * v_last, rel=1e-5)
+    # The stored V(s) are the learner's, computed per path in one call.
+    np.testing.assert_allclose(buf.val_buf, learner.inner.value(buf.obs_buf), rtol=1e-5,
+                               atol=1e-6)
     assert logger.epoch_dict["EpLen"] == [5] * 4  # the epoch-end cut is not an episode
 
     # With a long max_ep_len, CartPole falls: those paths end in a true terminal.
     learner, buf, logger = collect(gym.make("CartPole-v1"), 1000, 200, tmp_path / "b", gamma)
     lens = [int(n) for n in logger.epoch_dict["EpLen"]]
-    assert len(lens) >= 2 and len(learner.bootstraps) == 1  # only the epoch-end cut
+    assert len(lens) >= 2
+    # Terminal paths ask V of their own observations only; the epoch-end cut adds one more.
+    assert [n for n, _ in learner.calls] == lens + [200 - sum(lens) + 1]
     for end in np.cumsum(lens) - 1:
         assert buf.ret_buf[end] == buf.rew_buf[end] == 1.0
 
