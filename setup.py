@@ -24,6 +24,8 @@ setup(
     extras_require={
         # Ray runs grids on a cluster (--engine ray); the tests run it on a local instance.
         "ray": ["ray"],
-        "test": ["pytest", "pytest-timeout", "ray"],
+        # MP4 video (test_policy --video x.mp4) needs an ffmpeg binary.
+        "video": ["imageio-ffmpeg"],
+        "test": ["pytest", "pytest-timeout", "ray", "imageio-ffmpeg"],
     },
 )
