@@ -7,6 +7,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+import spinup
 from spinup.algos.common import checks, envs
 from spinup.algos.common.checks import InputError
 from spinup.utils import run_files, serialization_utils as su
@@ -200,3 +201,19 @@ def test_numpy_blas_is_one_thread_unless_the_user_chose(tmp_path):
     env["OPENBLAS_NUM_THREADS"] = "2"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "2", out.stderr
+
+
+def test_code_version_names_the_checkout_or_what_a_launcher_shipped(monkeypatch):
+    """config.json's spinup_code: this checkout's commit (the tests run from one), or the
+    launcher's when it shipped spinup to a Ray node (SPINUP_CODE)."""
+    import subprocess
+    from spinup.utils.run_files import code_version
+    monkeypatch.delenv("SPINUP_CODE", raising=False)
+    here = code_version()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(spinup.__file__)))
+    head = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    assert here["version"] == spinup.__version__ and here["commit"] == (head or None)
+    shipped = {"version": "0.1.0", "commit": "f" * 40, "dirty": False}
+    monkeypatch.setenv("SPINUP_CODE", json.dumps(shipped))
+    assert code_version() == shipped

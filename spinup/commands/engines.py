@@ -389,7 +389,11 @@ class RayEngine:
             kwargs = dict(include_dashboard=False, log_to_driver=False)
             if self.address:
                 # The nodes need spinup's dependencies; spinup itself travels with the grid.
-                kwargs["runtime_env"] = {"py_modules": [osp.dirname(osp.dirname(__file__))]}
+                # Its config.json records this launcher's code (the nodes' copy has no git).
+                from spinup.utils.run_files import code_version
+                kwargs["runtime_env"] = {
+                    "py_modules": [osp.dirname(osp.dirname(__file__))],
+                    "env_vars": {"SPINUP_CODE": json.dumps(code_version())}}
             try:
                 ray.init(address=self.address, **kwargs)
             except Exception as e:

@@ -26,6 +26,37 @@ CHECKPOINT = "checkpoint.npz"
 BUFFER_DIR = "buffer"
 
 
+def code_version():
+    """Which spinup ran: its version and, in a git checkout, the commit and whether the tree
+    had uncommitted changes (``commit`` None elsewhere). Kept in config.json, so that a
+    result names the code that produced it. A grid that ships spinup to Ray nodes passes its
+    own in ``SPINUP_CODE`` (the copy on the node is not a git checkout)."""
+    import subprocess
+    import spinup
+    shipped = os.environ.get("SPINUP_CODE")  # set by a launcher that shipped its code
+    if shipped:
+        try:
+            return dict(json.loads(shipped))
+        except (ValueError, TypeError):
+            pass
+    root = osp.dirname(osp.dirname(osp.abspath(spinup.__file__)))
+    out = {"version": spinup.__version__, "commit": None, "dirty": None}
+    if not osp.exists(osp.join(root, ".git")):  # installed, not a checkout (git would find
+        return out                              # whatever repository holds site-packages)
+    try:
+        git = ["git", "-C", root]
+        commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10)
+        if commit.returncode == 0:
+            status = subprocess.run(git + ["status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, timeout=10)
+            out.update(commit=commit.stdout.strip(),
+                       dirty=bool(status.stdout.strip()) if status.returncode == 0 else None)
+    except (OSError, subprocess.SubprocessError):
+        pass  # no git here: the version alone
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # config.json
 # ---------------------------------------------------------------------------------------------

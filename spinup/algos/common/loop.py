@@ -28,7 +28,13 @@ class RunContext:
             run_files.remove_checkpoint(out)  # a stale one would not match this run
         self.logger = EpochLogger(**args["logger_kwargs"], resume=resume is not None)
         self.output_dir = self.logger.output_dir
-        self.logger.save_config(dict(config, spinup_format=run_files.FORMAT_VERSION))
+        code = []
+        if resume is not None:  # the code that ran the earlier epochs, then this code
+            code = run_files.read_config(self.output_dir).get("spinup_code", [])
+        code = code + [dict(run_files.code_version(), from_epoch=0 if resume is None
+                            else resume[1]["epoch"] + 1)]
+        self.logger.save_config(dict(config, spinup_format=run_files.FORMAT_VERSION,
+                                     spinup_code=code))
         self.timer = PhaseTimer()
         self.profiler = Profiler(args["profile"], args["profile_warmup"], self.output_dir,
                                  sync=learner.sync)
