@@ -4,10 +4,11 @@ run folders docs/results/runs/<algo>_<backend>_s<seed>/ (never typed by hand).
 Usage: python scripts/halfcheetah_results.py
 Return per run: TD3, average deterministic test return of the last epoch; VPG, average
 training-episode return of the last epoch. Curves: mean +- std over the seeds present. The
-tables of docs/results.md between the ``<!-- tables: ... -->`` markers are rewritten from the
-same runs.
+tables of docs/results.md and the short one of README.md, between the ``<!-- tables: ... -->``
+markers, are rewritten from the same runs.
 """
 import csv
+import io
 import os
 import os.path as osp
 import re
@@ -17,6 +18,8 @@ import numpy as np
 from spinup.utils import run_files
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), "..", "docs", "results")
+RESULTS_MD = osp.join(ROOT, "..", "results.md")
+README = osp.join(ROOT, "..", "..", "README.md")
 METRIC = {"td3": "AverageTestEpRet", "vpg": "AverageEpRet"}
 # Published figures (../shared/REFERENCE.md) and issue 11's targets, for the summary table.
 PUBLISHED = {
@@ -52,15 +55,16 @@ def load_runs():
     return out
 
 
-def write_csv(runs, path):
+def csv_text(runs):
     """One row per run: algo, backend, seed, steps, return, wall_seconds."""
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["algo", "backend", "seed", "steps", "return", "wall_seconds"])
-        for (algo, backend), seeds in sorted(runs.items()):
-            for seed, c in sorted(seeds.items()):
-                w.writerow([algo, backend, seed, int(c["TotalEnvInteracts"][-1]),
-                            f"{c[METRIC[algo]][-1]:.1f}", f"{c['Time'][-1]:.0f}"])
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["algo", "backend", "seed", "steps", "return", "wall_seconds"])
+    for (algo, backend), seeds in sorted(runs.items()):
+        for seed, c in sorted(seeds.items()):
+            w.writerow([algo, backend, seed, int(c["TotalEnvInteracts"][-1]),
+                        f"{c[METRIC[algo]][-1]:.1f}", f"{c['Time'][-1]:.0f}"])
+    return out.getvalue()
 
 
 def plot(runs, algo, path):
@@ -88,6 +92,13 @@ def plot(runs, algo, path):
     plt.close(fig)
 
 
+def mean_std(x):
+    """'mean +- std' of the seeds' returns; one seed has no spread to show."""
+    if len(x) == 1:
+        return f"{x[0]:.0f} (one seed)"
+    return f"{x.mean():.0f} +- {x.std():.0f}"
+
+
 def _row(cells):
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -107,7 +118,7 @@ def summary_table(runs):
         lines.append(_row([algo.upper(), backend, ", ".join(map(str, sorted(seeds))),
                            "/".join(f"{s / 1e6:g}M" for s in sorted(steps)),
                            ", ".join(f"{x:.0f}" for x in final),
-                           f"{final.mean():.0f} +- {final.std():.0f}",
+                           mean_std(final),
                            f"{last10.mean():.0f}", f">= {TARGET[algo]}", met]))
     return "\n".join(lines)
 
@@ -128,25 +139,59 @@ def runs_table(runs):
     return "\n".join(lines)
 
 
-def rewrite_tables(path, runs):
-    """Put the two tables between the markers of ``path`` (the rest is left as it is)."""
+# The README's short table: the published figure a user compares with first.
+HEADLINE = {"td3": "9567 +- 833 (TD3 paper), ~9755 (SpinningUp)", "vpg": "~630 (SpinningUp)"}
+
+
+def readme_table(runs):
+    """Per algorithm and backend: seeds, steps, mean +- std of the final returns, published."""
+    lines = [_row(["algo", "backend", "seeds", "steps", "return, mean +- std over seeds",
+                   "published"]), _row(["---"] * 3 + ["---:"] * 2 + ["---"])]
+    for (algo, backend), seeds in sorted(runs.items()):
+        final = np.array([c[METRIC[algo]][-1] for c in seeds.values()])
+        steps = {int(c["TotalEnvInteracts"][-1]) for c in seeds.values()}
+        lines.append(_row([algo.upper(), backend, ", ".join(map(str, sorted(seeds))),
+                           "/".join(f"{s / 1e6:g}M" for s in sorted(steps)),
+                           mean_std(final), HEADLINE[algo]]))
+    return "\n".join(lines)
+
+
+def split_at_markers(path):
+    """(before, between, after) the markers of ``path``."""
     text = open(path).read()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{path}: markers {BEGIN!r} ... {END!r} not found")
     head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    body = ("\n\nPer algorithm and backend (published figures, ../shared/REFERENCE.md: "
-            + "; ".join(f"{a.upper()}: {p}" for a, p in PUBLISHED.items()) + "):\n\n"
-            + summary_table(runs) + "\n\nPer run:\n\n" + runs_table(runs) + "\n\n")
+    body, tail = rest.split(END, 1)
+    return head, body, tail
+
+
+def rewrite_between_markers(path, body):
+    """Replace what lies between the markers of ``path`` with ``body`` (the rest is kept)."""
+    head, _, tail = split_at_markers(path)
     with open(path, "w") as f:
         f.write(head + BEGIN + body + END + tail)
 
 
+def readme_body(runs):
+    """What goes between README.md's markers."""
+    return "\n" + readme_table(runs) + "\n"
+
+
+def results_md_body(runs):
+    """docs/results.md's two tables, with the published figures they are read against."""
+    return ("\n\nPer algorithm and backend (published figures, ../shared/REFERENCE.md: "
+            + "; ".join(f"{a.upper()}: {p}" for a, p in PUBLISHED.items()) + "):\n\n"
+            + summary_table(runs) + "\n\nPer run:\n\n" + runs_table(runs) + "\n\n")
+
+
 if __name__ == "__main__":
     runs = load_runs()
-    write_csv(runs, osp.join(ROOT, "halfcheetah_v4.csv"))
+    with open(osp.join(ROOT, "halfcheetah_v4.csv"), "w", newline="") as f:
+        f.write(csv_text(runs))
     for algo in ("td3", "vpg"):
         if any(a == algo for a, _ in runs):
             plot(runs, algo, osp.join(ROOT, f"halfcheetah_{algo}.png"))
-    rewrite_tables(osp.join(ROOT, "..", "results.md"), runs)
+    rewrite_between_markers(RESULTS_MD, results_md_body(runs))
+    rewrite_between_markers(README, readme_body(runs))
     print(open(osp.join(ROOT, "halfcheetah_v4.csv")).read())
