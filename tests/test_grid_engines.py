@@ -79,7 +79,13 @@ def ray_cluster():
     """A real 2-CPU Ray instance owned by this test process; every process of it is gone
     after the module."""
     import ray
+    # Ray's processes inherit SIGINT's disposition, and an ignored one (pytest started as a
+    # background job of a shell) would keep Ray's task cancel (a SIGINT) from landing.
+    old = signal.getsignal(signal.SIGINT)
+    if old == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    signal.signal(signal.SIGINT, old)
     session = ctx.address_info["session_dir"]
     yield ctx.address_info["gcs_address"]
     ray.shutdown()
@@ -215,9 +221,12 @@ def test_ctrl_c_stops_running_variants_and_lists_unfinished(engine, sig, tmp_pat
     address = request.getfixturevalue("ray_cluster") if engine == "ray" else ""
     name = f"c{os.getpid()}{engine}{int(sig)}"
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # Ctrl-C's default action, whatever this pytest process inherited or was left with (a
+    # child started with SIGINT ignored keeps it ignored, and would never see the Ctrl-C).
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPT, str(tmp_path), name, engine,
                              address], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     runs = [tmp_path / f"{name}_x{x}" / f"{name}_x{x}_s0" for x in (1, 2, 3)]
     # a Ray variant writes into a temporary folder on its node until it ends
     where = str(tmp_path) if engine == "local" else tempfile.gettempdir() + "/spinup-*"
