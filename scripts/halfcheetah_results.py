@@ -99,6 +99,16 @@ def mean_std(x):
     return f"{x.mean():.0f} +- {x.std():.0f}"
 
 
+def _groups(runs):
+    """Per (algo, backend), sorted: algo, backend, the seeds' cell, the steps' cell and the
+    seeds' final returns."""
+    for (algo, backend), seeds in sorted(runs.items()):
+        final = np.array([c[METRIC[algo]][-1] for c in seeds.values()])
+        steps = {int(c["TotalEnvInteracts"][-1]) for c in seeds.values()}
+        yield (algo, backend, seeds, ", ".join(map(str, sorted(seeds))),
+               "/".join(f"{s / 1e6:g}M" for s in sorted(steps)), final)
+
+
 def _row(cells):
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -108,17 +118,13 @@ def summary_table(runs):
     lines = [_row(["algo", "backend", "seeds", "steps", "return per seed (last epoch)",
                    "mean +- std", "mean of last-10-epoch means", "target", "met"]),
              _row(["---"] * 3 + ["---:"] * 5 + ["---"])]
-    for (algo, backend), seeds in sorted(runs.items()):
-        final = np.array([c[METRIC[algo]][-1] for c in seeds.values()])
+    for algo, backend, seeds, seed_cell, steps_cell, final in _groups(runs):
         last10 = np.array([c[METRIC[algo]][-10:].mean() for c in seeds.values()])
-        steps = {int(c["TotalEnvInteracts"][-1]) for c in seeds.values()}
         met = "yes" if final.mean() >= TARGET[algo] else "no"
         if len(seeds) < 3:
             met += f" (so far, {len(seeds)} of 3 seeds)"
-        lines.append(_row([algo.upper(), backend, ", ".join(map(str, sorted(seeds))),
-                           "/".join(f"{s / 1e6:g}M" for s in sorted(steps)),
-                           ", ".join(f"{x:.0f}" for x in final),
-                           mean_std(final),
+        lines.append(_row([algo.upper(), backend, seed_cell, steps_cell,
+                           ", ".join(f"{x:.0f}" for x in final), mean_std(final),
                            f"{last10.mean():.0f}", f">= {TARGET[algo]}", met]))
     return "\n".join(lines)
 
@@ -147,12 +153,9 @@ def readme_table(runs):
     """Per algorithm and backend: seeds, steps, mean +- std of the final returns, published."""
     lines = [_row(["algo", "backend", "seeds", "steps", "return, mean +- std over seeds",
                    "published"]), _row(["---"] * 3 + ["---:"] * 2 + ["---"])]
-    for (algo, backend), seeds in sorted(runs.items()):
-        final = np.array([c[METRIC[algo]][-1] for c in seeds.values()])
-        steps = {int(c["TotalEnvInteracts"][-1]) for c in seeds.values()}
-        lines.append(_row([algo.upper(), backend, ", ".join(map(str, sorted(seeds))),
-                           "/".join(f"{s / 1e6:g}M" for s in sorted(steps)),
-                           mean_std(final), HEADLINE[algo]]))
+    for algo, backend, _, seed_cell, steps_cell, final in _groups(runs):
+        lines.append(_row([algo.upper(), backend, seed_cell, steps_cell, mean_std(final),
+                           HEADLINE[algo]]))
     return "\n".join(lines)
 
 
@@ -187,11 +190,12 @@ def results_md_body(runs):
 
 if __name__ == "__main__":
     runs = load_runs()
+    text = csv_text(runs)
     with open(osp.join(ROOT, "halfcheetah_v4.csv"), "w", newline="") as f:
-        f.write(csv_text(runs))
+        f.write(text)
     for algo in ("td3", "vpg"):
         if any(a == algo for a, _ in runs):
             plot(runs, algo, osp.join(ROOT, f"halfcheetah_{algo}.png"))
     rewrite_between_markers(RESULTS_MD, results_md_body(runs))
     rewrite_between_markers(README, readme_body(runs))
-    print(open(osp.join(ROOT, "halfcheetah_v4.csv")).read())
+    print(text)

@@ -84,8 +84,10 @@ def ray_cluster():
     old = signal.getsignal(signal.SIGINT)
     if old == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    signal.signal(signal.SIGINT, old)
+    try:
+        ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    finally:
+        signal.signal(signal.SIGINT, old)
     session = ctx.address_info["session_dir"]
     yield ctx.address_info["gcs_address"]
     ray.shutdown()
