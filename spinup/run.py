@@ -43,7 +43,7 @@ HELP_FLAGS = ("--help", "-h", "help")
 
 
 def usage():
-    algos = sorted(list(registry.CHECKERS) + list(registry.ENTRY_POINTS))
+    algos = registry.names()
     return dedent(f"""\
         Usage: python -m spinup.run CMD [ARGS...]
 
@@ -65,7 +65,8 @@ def usage():
         --num_workers N (variants run at once), --no_progress (no progress bar),
         --engine local|ray (ray: --address HOST:PORT joins a cluster, else one starts here),
         --cpus_per_variant C, --gpus_per_variant G (resources reserved for each variant).
-        --population (td3_jax: all --seed values in one process, updates vmapped).
+        --population (ddpg_jax, td3_jax, sac_jax: all --seed values in one process,
+        updates vmapped).
         Shortcuts: --env = --env_name, --hid = --ac_kwargs:hidden_sizes,
         --act = --ac_kwargs:activation.
         """)

@@ -35,6 +35,9 @@ DEFAULT_DATA_DIR = os.environ.get("SPINUP_DATA_DIR", osp.join(os.getcwd(), "data
 DEFAULT_BACKEND = {
     "vpg": os.environ.get("SPINUP_BACKEND_VPG", os.environ.get("SPINUP_BACKEND", "pytorch")),
     "td3": os.environ.get("SPINUP_BACKEND_TD3", os.environ.get("SPINUP_BACKEND", "jax")),
+    "ppo": os.environ.get("SPINUP_BACKEND_PPO", os.environ.get("SPINUP_BACKEND", "pytorch")),
+    "ddpg": os.environ.get("SPINUP_BACKEND_DDPG", os.environ.get("SPINUP_BACKEND", "jax")),
+    "sac": os.environ.get("SPINUP_BACKEND_SAC", os.environ.get("SPINUP_BACKEND", "jax")),
 }
 
 # Always put a datestamp in experiment folder names (SPINUP_FORCE_DATESTAMP).

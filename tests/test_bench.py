@@ -25,8 +25,8 @@ def test_bench_quick_writes_both_algorithms(tmp_path):
 
 def test_bench_unknown_algorithm_raises_before_work(monkeypatch):
     monkeypatch.setattr(bench, "run_bench", lambda *a, **k: pytest.fail("work was started"))
-    with pytest.raises(InputError, match="'ppo'"):
-        bench.main(["vpg", "ppo"])
+    with pytest.raises(InputError, match="'a2c'"):
+        bench.main(["vpg", "a2c"])
 
 
 def test_vpg_flops_counts_value_iterations():
@@ -61,5 +61,5 @@ def test_whole_run_timing_reads_the_phase_columns(tmp_path):
 def test_whole_run_bench_refuses_an_unknown_algorithm(capsys):
     from spinup.commands import bench_runs
     with pytest.raises(SystemExit):
-        bench_runs.main(["ppo"])
-    assert "unknown algorithm 'ppo' for bench --runs: expected td3 or vpg" in capsys.readouterr().err
+        bench_runs.main(["a2c"])
+    assert "unknown algorithm 'a2c' for bench --runs: expected one of" in capsys.readouterr().err

@@ -7,15 +7,20 @@ import pytest
 from spinup.algos import runs
 from spinup.algos.common.envs import EnvFn
 
-CASES = [("td3", "Pendulum-v1", dict(steps_per_epoch=150, start_steps=50, update_after=50,
-                                     update_every=50, batch_size=32, num_test_episodes=1,
-                                     ac_kwargs=dict(hidden_sizes=(16, 16)))),
+OFF = dict(steps_per_epoch=150, start_steps=50, update_after=50, update_every=50,
+           batch_size=32, num_test_episodes=1, ac_kwargs=dict(hidden_sizes=(16, 16)))
+CASES = [("td3", "Pendulum-v1", OFF), ("ddpg", "Pendulum-v1", OFF),
+         ("sac", "Pendulum-v1", OFF), ("sac", "HalfCheetah-v4", dict(OFF, alpha="auto")),
+         ("ppo", "HalfCheetah-v4", dict(steps_per_epoch=200, train_v_iters=3,
+                                        train_pi_iters=3, ac_kwargs=dict(hidden_sizes=(16, 8)))),
+         ("ppo", "CartPole-v1", dict(steps_per_epoch=200, train_v_iters=3, train_pi_iters=3)),
          ("vpg", "HalfCheetah-v4", dict(steps_per_epoch=200, train_v_iters=3,
                                         ac_kwargs=dict(hidden_sizes=(16, 8)))),
          ("vpg", "CartPole-v1", dict(steps_per_epoch=200, train_v_iters=3))]
 
 
-@pytest.mark.parametrize("family,env_id,kw", CASES, ids=[f"{f}-{e}" for f, e, _ in CASES])
+@pytest.mark.parametrize("family,env_id,kw", CASES,
+                         ids=[f"{f}-{e}" + ("-auto" if "alpha" in k else "") for f, e, k in CASES])
 @pytest.mark.parametrize("trained_in", ["jax", "pytorch"])
 def test_policy_runs_in_the_other_backend(family, env_id, kw, trained_in, tmp_path):
     algo = f"{family}_{trained_in}"

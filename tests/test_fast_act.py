@@ -128,11 +128,8 @@ def test_vpg_forward_matches_the_framework(backend, discrete):
         assert np.shape(a) == (() if discrete else (6,)) and np.shape(v_one) == ()
         assert np.shape(logp) == () and np.shape(learner.value(o)) == ()
     # sample_logp (what the loop calls) is step without V: same draws from the same stream.
-    # (PyTorch draws from torch's global generator: each sequence starts from one seed.)
-    torch.manual_seed(3)
     one = vpg(backend, discrete)
     steps = [one.step(o) for o in obs]
-    torch.manual_seed(3)
     twin = vpg(backend, discrete)
     for o, (a, _, logp) in zip(obs, steps):
         a2, logp2 = twin.sample_logp(o)
@@ -208,24 +205,53 @@ def test_jax_vpg_samples_the_keys_draws(discrete):
 
 @pytest.mark.parametrize("discrete", [False, True], ids=["box", "discrete"])
 def test_torch_vpg_samples_the_generators_draws(discrete):
-    """The per-call path sampled Normal/Categorical from torch's global generator (in step
-    and in act(deterministic=False)); value and the mode drew nothing."""
+    """The per-call path sampled Normal/Categorical from a torch generator (in step and in
+    act(deterministic=False)); value and the mode drew nothing. The learner draws the same
+    numbers from its own generator, and leaves torch's global one alone."""
     learner, calls = vpg("pytorch", discrete), script(discrete)
-    torch.manual_seed(11)
+    start, global_state = learner.gen.get_state(), torch.get_rng_state()
     new = through_learner(learner, calls)
-    after_new = torch.get_rng_state()
-    torch.manual_seed(11)
+    assert torch.equal(torch.get_rng_state(), global_state)
     old = []
-    for kind, o in calls:
-        o = torch.as_tensor(o, dtype=torch.float32)
-        if kind == "value":
-            old.append(None)
-        elif kind in ("step", "batch"):
-            old.append(tuple(x.numpy() for x in learner.ac.step(o)))
-        else:
-            old.append((learner.ac.act(o, kind == "mode").numpy(),))
+    with torch.random.fork_rng(devices=[]):
+        torch.set_rng_state(start)  # .sample() draws from the global generator
+        for kind, o in calls:
+            o = torch.as_tensor(o, dtype=torch.float32)
+            if kind == "value":
+                old.append(None)
+            elif kind in ("step", "batch"):
+                old.append(tuple(x.numpy() for x in learner.ac.step(o)))
+            else:
+                old.append((learner.ac.act(o, kind == "mode").numpy(),))
+        after_old = torch.get_rng_state()
     assert_same_draws(calls, new, old, discrete)
-    assert torch.equal(torch.get_rng_state(), after_new)  # and left the generator alike
+    assert torch.equal(learner.gen.get_state(), after_old)  # and left the generator alike
+
+
+@pytest.mark.parametrize("discrete", [False, True], ids=["box", "discrete"])
+def test_torch_vpg_generator_continues_the_old_global_stream(discrete):
+    """Earlier learners seeded torch's global generator, built the modules (their default
+    init draws from it) and sampled from it: the learner's generator starts where that left
+    the global one, so runs keep their numbers; checkpoints of then ('rng/torch') load."""
+    from spinup.algos.pytorch.vpg import core
+    obs_space, act_space = (CARTPOLE_OBS, DISCRETE) if discrete else (OBS, BOX)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(5)
+        core.MLPActorCritic(obs_space, act_space, (16, 8), "tanh")
+        old_stream = torch.get_rng_state()
+    learner = vpg("pytorch", discrete, seed=5)
+    assert torch.equal(learner.gen.get_state(), old_stream)
+
+    obs = observations(obs_space, 4)
+    learner.step(obs)
+    state = learner.state_dict()
+    expected = learner.step(obs)
+    old_checkpoint = {("rng/torch" if k == "rng/gen" else k): v for k, v in state.items()}
+    for checkpoint in (state, old_checkpoint):
+        resumed = vpg("pytorch", discrete, seed=0)
+        resumed.load_state_dict(checkpoint)
+        for x, y in zip(resumed.step(obs), expected):
+            np.testing.assert_array_equal(x, y)
 
 
 def test_noise_stream_continues_across_blocks_and_from_its_key():

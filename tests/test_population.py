@@ -6,20 +6,29 @@ import numpy as np
 import pytest
 
 from spinup.algos.common.envs import EnvFn
-from spinup.algos.jax.td3.population import TD3Population, td3_jax_population
-from spinup.algos.jax.td3.td3 import TD3Learner, td3_jax
+from spinup.algos.jax.population import Population, train_population
+from spinup.algos import registry
+from spinup.algos.common.spec import build_learner
 from spinup.run import main
 from spinup.utils import run_files
 
 
-def test_joint_update_equals_each_learner_alone():
+class Spaces:
+    observation_space = gym.spaces.Box(-np.inf, np.inf, (5,))
+    action_space = gym.spaces.Box(-1, 1, (2,))
+
+
+@pytest.mark.parametrize("algo,kw", [("td3", {}), ("ddpg", {}), ("sac", dict(alpha="auto"))])
+def test_joint_update_equals_each_learner_alone(algo, kw):
     """In float64 (no rounding to hide behind) a population's block of updates gives every
     member exactly what its learner computes alone: losses, Q values, parameters, keys."""
-    obs, act = gym.spaces.Box(-np.inf, np.inf, (5,)), gym.spaces.Box(-1, 1, (2,))
+    spec, cls = registry.spec(f"{algo}_jax"), registry.learner_class(f"{algo}_jax")
     with jax.enable_x64(True):
         def make(seed):
-            return TD3Learner(obs, act, hidden_sizes=(16, 16), seed=seed, dtype="float64")
-        alone, pop = [make(0), make(7)], TD3Population([make(0), make(7)])
+            args = dict(spec.defaults, ac_kwargs=dict(hidden_sizes=(16, 16),
+                                                      activation="relu"), seed=seed, **kw)
+            return build_learner(spec, cls, args, Spaces, dtype="float64")
+        alone, pop = [make(0), make(7)], Population([make(0), make(7)])
         rng = np.random.default_rng(0)
         for _ in range(4):
             blocks = [dict(obs=rng.standard_normal((10, 8, 5)),
@@ -41,17 +50,18 @@ def test_joint_update_equals_each_learner_alone():
             np.testing.assert_allclose(pop.learners[i].act(obs1), learner.act(obs1), rtol=1e-9)
 
 
-def test_population_member_matches_its_seed_alone(tmp_path):
+@pytest.mark.parametrize("algo", ["td3_jax", "sac_jax"])
+def test_population_member_matches_its_seed_alone(algo, tmp_path):
     """A short float32 run: the population writes each seed's usual run folder, and the
     member's curve is the seed's curve alone (epoch 1 to float32 rounding; later epochs
     drift only by rounding amplified through training)."""
     kw = dict(ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=300, epochs=2,
               start_steps=200, update_after=100, update_every=50, batch_size=32,
               num_test_episodes=1)
-    td3_jax_population(EnvFn("Pendulum-v1"), [3, 8],
-                       [str(tmp_path / "pop_s3"), str(tmp_path / "pop_s8")], **kw)
-    td3_jax(EnvFn("Pendulum-v1"), seed=8,
-            logger_kwargs=dict(output_dir=str(tmp_path / "alone_s8"), verbose=False), **kw)
+    train_population(algo, EnvFn("Pendulum-v1"), [3, 8],
+                     [str(tmp_path / "pop_s3"), str(tmp_path / "pop_s8")], **kw)
+    registry.entry_point(algo)(EnvFn("Pendulum-v1"), seed=8, logger_kwargs=dict(
+        output_dir=str(tmp_path / "alone_s8"), verbose=False), **kw)
     names = lambda d: sorted(p.name for p in d.iterdir())  # noqa: E731
     assert names(tmp_path / "pop_s8") == names(tmp_path / "alone_s8")
     h1, pop = run_files.read_progress(str(tmp_path / "pop_s8"))
@@ -70,8 +80,8 @@ def test_population_member_matches_its_seed_alone(tmp_path):
 
 
 @pytest.mark.parametrize("argv,named", [
-    (["td3_pytorch", "--seed", "0", "1"], "td3_jax only, not td3_pytorch"),
-    (["vpg_jax", "--seed", "0", "1"], "td3_jax only, not vpg_jax"),
+    (["td3_pytorch", "--seed", "0", "1"], "td3_jax, ddpg_jax, sac_jax, not td3_pytorch"),
+    (["vpg_jax", "--seed", "0", "1"], "td3_jax, ddpg_jax, sac_jax, not vpg_jax"),
     (["td3_jax", "--seed", "4"], "at least two distinct seeds"),
     (["td3_jax", "--seed", "1", "2", "--pi_lr", "1e-3", "3e-4"], "--pi_lr has 2 values"),
 ])

@@ -12,7 +12,7 @@ import pytest
 
 import spinup
 
-from spinup.algos import runs
+from spinup.algos import registry, runs
 from spinup.algos.common.envs import EnvFn
 from spinup.run import main
 from spinup.utils import run_files
@@ -20,6 +20,8 @@ from spinup.utils import run_files
 TD3_SMALL = dict(ac_kwargs=dict(hidden_sizes=(32, 32)), start_steps=100, update_after=100,
                  update_every=50, batch_size=32, num_test_episodes=1)
 VPG_SMALL = dict(ac_kwargs=dict(hidden_sizes=(16,)), train_v_iters=5)
+SMALL = dict(vpg=VPG_SMALL, ppo=dict(VPG_SMALL, train_pi_iters=5), td3=TD3_SMALL,
+             ddpg=TD3_SMALL, sac=TD3_SMALL)
 QUIET = dict(SPINUP_NO_PROGRESS="1", OMP_NUM_THREADS="1")
 
 
@@ -34,7 +36,7 @@ def rows_without_time(run_dir):
 
 
 def train(algo, env_id, out, epochs, **kw):
-    kw = {**(TD3_SMALL if algo.startswith("td3") else VPG_SMALL), **kw}
+    kw = {**SMALL[registry.lookup(algo)[0].name], **kw}
     if algo.endswith("pytorch"):
         kw["device"] = "cpu"
     entry(algo)(EnvFn(env_id), epochs=epochs, seed=5,
@@ -50,6 +52,13 @@ CASES = [
     ("td3_pytorch", "Pendulum-v1", dict(steps_per_epoch=200, save_buffer=True)),
     ("vpg_jax", "CartPole-v1", dict(steps_per_epoch=300)),
     ("vpg_pytorch", "HalfCheetah-v4", dict(steps_per_epoch=300, max_ep_len=120)),
+    ("ppo_jax", "CartPole-v1", dict(steps_per_epoch=300)),
+    ("ppo_pytorch", "HalfCheetah-v4", dict(steps_per_epoch=300, max_ep_len=120)),
+    ("ddpg_jax", "HalfCheetah-v4", dict(steps_per_epoch=150, max_ep_len=100, save_buffer=True)),
+    ("ddpg_pytorch", "Pendulum-v1", dict(steps_per_epoch=200, save_buffer=True)),
+    ("sac_jax", "HalfCheetah-v4", dict(steps_per_epoch=150, max_ep_len=100, save_buffer=True,
+                                       alpha="auto")),
+    ("sac_pytorch", "Pendulum-v1", dict(steps_per_epoch=200, save_buffer=True)),
 ]
 
 

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from spinup.algos import registry
+from spinup.algos import registry, runs
 from spinup.algos.common.checks import InputError
 from spinup.algos.common.envs import EnvFn
 from spinup.algos.common.td3 import init_td3_params
@@ -31,11 +31,7 @@ SHORT_RUN = dict(ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=100, epo
 
 def td3(backend):
     """(entry point, load) of a backend."""
-    if backend == "jax":
-        from spinup.algos.jax.td3 import td3 as module
-    else:
-        from spinup.algos.pytorch.td3 import td3 as module
-    return getattr(module, f"td3_{backend}"), module.load
+    return registry.entry_point(f"td3_{backend}"), runs.load
 
 
 def read_progress(path):

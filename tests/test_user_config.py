@@ -20,8 +20,8 @@ def read_config(**env):
 def test_defaults():
     proc = read_config()
     cfg = json.loads(proc.stdout)
-    assert cfg == dict(d=os.path.join(REPO, "data"), b=dict(vpg="pytorch", td3="jax"),
-                       f=False, s=True, w=0)
+    backends = dict(vpg="pytorch", td3="jax", ppo="pytorch", ddpg="jax", sac="jax")
+    assert cfg == dict(d=os.path.join(REPO, "data"), b=backends, f=False, s=True, w=0)
 
 
 def test_environment_overrides():
@@ -29,7 +29,8 @@ def test_environment_overrides():
                        SPINUP_BACKEND_TD3="pytorch", SPINUP_FORCE_DATESTAMP="1",
                        SPINUP_DEFAULT_SHORTHAND="false", SPINUP_WAIT_BEFORE_LAUNCH="2.5")
     cfg = json.loads(proc.stdout)
-    assert cfg == dict(d="/tmp/elsewhere", b=dict(vpg="jax", td3="pytorch"), f=True, s=False,
+    assert cfg == dict(d="/tmp/elsewhere", b=dict(vpg="jax", td3="pytorch", ppo="jax",
+                                                    ddpg="jax", sac="jax"), f=True, s=False,
                        w=2.5)
 
 

@@ -80,13 +80,17 @@ def test_env_batch_resets_in_the_same_step():
 
 CASES = [("td3_jax", dict(num_envs=4)), ("td3_pytorch", dict(num_envs=2, device="cpu")),
          ("vpg_jax", dict(num_envs=4)), ("vpg_pytorch", dict(num_envs=4, device="cpu")),
-         ("vpg_jax", dict(num_envs=2, async_envs=True))]
+         ("vpg_jax", dict(num_envs=2, async_envs=True)), ("ppo_jax", dict(num_envs=4)),
+         ("ppo_pytorch", dict(num_envs=2, device="cpu")), ("ddpg_jax", dict(num_envs=2)),
+         ("ddpg_pytorch", dict(num_envs=4, device="cpu")), ("sac_jax", dict(num_envs=4)),
+         ("sac_pytorch", dict(num_envs=2, device="cpu"))]
 
 
 @pytest.mark.parametrize("algo,kw", CASES, ids=[f"{a}-{k['num_envs']}" + ("-async" if
                                                  k.get("async_envs") else "") for a, k in CASES])
 def test_vector_runs_end_to_end(algo, kw, tmp_path):
-    if algo.startswith("td3"):
+    on_policy = registry.family(algo) == "on_policy"
+    if not on_policy:
         kw = dict(kw, steps_per_epoch=400, epochs=2, start_steps=200, update_after=100,
                   update_every=40, batch_size=32, num_test_episodes=1,
                   ac_kwargs=dict(hidden_sizes=(32,)))
@@ -102,7 +106,7 @@ def test_vector_runs_end_to_end(algo, kw, tmp_path):
     col = {h: [float(r[i]) for r in rows] for i, h in enumerate(header)}
     assert col["TotalEnvInteracts"] == [400, 800]
     assert col["EpLen"][-1] == ep_len and np.isfinite(col["AverageEpRet"][-1])
-    if algo.startswith("vpg"):
+    if on_policy:
         # 400 steps over n envs, 50-step episodes: every env finishes 400 / n / 50 of them.
         assert np.isfinite(col["LossPi"]).all() and np.isfinite(col["KL"]).all()
 

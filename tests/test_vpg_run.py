@@ -8,11 +8,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from spinup.algos import registry
+from spinup.algos import registry, runs
 from spinup.algos.common.checks import InputError
 from spinup.algos.common.envs import EnvBatch, EnvFn
 from spinup.algos.common.loop import RunContext
-from spinup.algos.common.vpg import collect_vpg_epoch, make_vpg_buffer
+from spinup.algos.common.on_policy import collect_epoch, make_buffer
 from spinup.commands.test_policy import load_policy
 
 BACKENDS = ["pytorch", "jax"]
@@ -124,7 +124,7 @@ def test_halfcheetah_run_saves_and_loads(backend, profile, tmp_path):
 
     model_file = {"pytorch": "model.pt", "jax": "params.npz"}[backend]
     assert (tmp_path / "model" / model_file).is_file()
-    restored = algo(backend).load(str(tmp_path))
+    restored = runs.load(str(tmp_path))
     for key, value in learner.get_params().items():
         np.testing.assert_array_equal(restored.get_params()[key], value, err_msg=key)
     obs, _ = gym.make("HalfCheetah-v4").reset(seed=0)
@@ -181,12 +181,12 @@ class RecordingLearner:
 
 def collect(env, max_ep_len, steps, tmp_path, gamma=0.9):
     envs = EnvBatch(None, 1, first_env=env)  # one env: the plain env behind the batch API
-    learner, buf = RecordingLearner(env), make_vpg_buffer(envs, steps, gamma, 0.8)
+    learner, buf = RecordingLearner(env), make_buffer(envs, steps, gamma, 0.8)
     args = dict(logger_kwargs=dict(output_dir=str(tmp_path), verbose=False), profile="none",
                 profile_warmup=0)
     run = RunContext(learner, args, {}, steps)
     o = envs.reset(seed=0)
-    collect_vpg_epoch(envs, learner, buf, run, o, 0, max_ep_len)
+    collect_epoch(envs, learner, buf, run, o, 0, max_ep_len)
     return learner, buf.bufs[0], run.logger
 
 

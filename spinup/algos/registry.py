@@ -1,26 +1,70 @@
-"""Which algorithms exist, where their entry points live, and how their arguments are checked.
+"""Which algorithms exist: one record per algorithm, naming its spec (facts, checks, loop)
+and, per backend, its learner class and entry point.
 
-Importing this module imports neither torch nor jax.
+Importing this module imports neither torch nor jax; a record's parts load on first use.
 """
 import difflib
 import importlib
-import inspect
+from dataclasses import dataclass
 
 from spinup.algos.common.checks import InputError
 
 BACKENDS = ("pytorch", "jax")
 
-# algo family -> "module:function" that checks a full set of keyword arguments
-# (signature defaults applied, env_fn already made into an env) before any work starts.
-CHECKERS = {
-    "vpg": "spinup.algos.common.vpg:check_vpg_args",
-    "td3": "spinup.algos.common.td3:check_td3_args",
-}
 
-ENTRY_POINTS = {
-    f"{algo}_{backend}": f"spinup.algos.{backend}.{algo}.{algo}:{algo}_{backend}"
-    for algo in CHECKERS for backend in BACKENDS
-}
+@dataclass(frozen=True)
+class Backend:
+    """One backend's half of an algorithm: ``module:name`` of its learner class and of its
+    entry point."""
+    learner: str
+    entry: str
+
+
+@dataclass(frozen=True)
+class Algo:
+    """One algorithm: its spec (``module:SPEC``) and its backends."""
+    name: str
+    spec_path: str
+    backends: dict
+
+    def spec(self):
+        """The AlgoSpec: defaults, checks, columns, the family's loop (``spec.loop()``)."""
+        return _import(self.spec_path)
+
+    def learner_class(self, backend):
+        return _import(self.backends[backend].learner)
+
+    def entry_point(self, backend):
+        return _import(self.backends[backend].entry)
+
+
+ALGOS = {a.name: a for a in (
+    Algo("vpg", "spinup.algos.common.vpg:SPEC", dict(
+        pytorch=Backend("spinup.algos.pytorch.vpg.vpg:VPGLearner",
+                        "spinup.algos.pytorch.vpg.vpg:vpg_pytorch"),
+        jax=Backend("spinup.algos.jax.vpg.vpg:VPGLearner", "spinup.algos.jax.vpg.vpg:vpg_jax"))),
+    Algo("td3", "spinup.algos.common.td3:SPEC", dict(
+        pytorch=Backend("spinup.algos.pytorch.td3.td3:TD3Learner",
+                        "spinup.algos.pytorch.td3.td3:td3_pytorch"),
+        jax=Backend("spinup.algos.jax.td3.td3:TD3Learner", "spinup.algos.jax.td3.td3:td3_jax"))),
+    Algo("ppo", "spinup.algos.common.ppo:SPEC", dict(
+        pytorch=Backend("spinup.algos.pytorch.ppo.ppo:PPOLearner",
+                        "spinup.algos.pytorch.ppo.ppo:ppo_pytorch"),
+        jax=Backend("spinup.algos.jax.ppo.ppo:PPOLearner", "spinup.algos.jax.ppo.ppo:ppo_jax"))),
+    Algo("ddpg", "spinup.algos.common.ddpg:SPEC", dict(
+        pytorch=Backend("spinup.algos.pytorch.ddpg.ddpg:DDPGLearner",
+                        "spinup.algos.pytorch.ddpg.ddpg:ddpg_pytorch"),
+        jax=Backend("spinup.algos.jax.ddpg.ddpg:DDPGLearner",
+                    "spinup.algos.jax.ddpg.ddpg:ddpg_jax"))),
+    Algo("sac", "spinup.algos.common.sac:SPEC", dict(
+        pytorch=Backend("spinup.algos.pytorch.sac.sac:SACLearner",
+                        "spinup.algos.pytorch.sac.sac:sac_pytorch"),
+        jax=Backend("spinup.algos.jax.sac.sac:SACLearner", "spinup.algos.jax.sac.sac:sac_jax"))),
+)}
+
+# 'td3_jax' -> 'module:function', for every algorithm and backend.
+ENTRY_POINTS = {f"{a.name}_{b}": be.entry for a in ALGOS.values()
+                for b, be in a.backends.items()}
 
 
 def _import(path):
@@ -28,49 +72,71 @@ def _import(path):
     return getattr(importlib.import_module(module), name)
 
 
+def names():
+    """Every accepted algorithm name: 'td3' and 'td3_jax' alike."""
+    return sorted(list(ALGOS) + list(ENTRY_POINTS))
+
+
 def resolve(name):
     """'td3' -> 'td3_<default backend>', 'td3_jax' -> 'td3_jax'; unknown names are an
     InputError that suggests the closest ones."""
     from spinup.user_config import DEFAULT_BACKEND
-    if name in CHECKERS:
-        backend = DEFAULT_BACKEND[name]
+    if name in ALGOS:
+        backend = DEFAULT_BACKEND.get(name, "pytorch")
         if backend not in BACKENDS:
             raise InputError(f"default backend for {name} is {backend!r}: expected one of "
                              f"{', '.join(BACKENDS)} (see spinup/user_config.py)")
         return f"{name}_{backend}"
     if name in ENTRY_POINTS:
         return name
-    known = sorted(list(CHECKERS) + list(ENTRY_POINTS))
-    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
+    close = difflib.get_close_matches(str(name), names(), n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}? " if close else ""
-    raise InputError(f"unknown algorithm {name!r}: {hint}accepted are {', '.join(known)}")
+    raise InputError(f"unknown algorithm {name!r}: {hint}accepted are {', '.join(names())}")
+
+
+def lookup(name):
+    """(record, backend) of any spelling of an algorithm name."""
+    algo, backend = resolve(name).rsplit("_", 1)
+    return ALGOS[algo], backend
+
+
+def spec(name):
+    """The AlgoSpec of any spelling of an algorithm name."""
+    return lookup(name)[0].spec()
 
 
 def entry_point(name):
     """The entry-point function of algorithm ``name`` (imports its backend)."""
-    return _import(ENTRY_POINTS[resolve(name)])
+    algo, backend = lookup(name)
+    return algo.entry_point(backend)
+
+
+def learner_class(name):
+    """The learner class of algorithm ``name`` (imports its backend)."""
+    algo, backend = lookup(name)
+    return algo.learner_class(backend)
 
 
 def family(name):
-    """'vpg' or 'td3' for any spelling of an algorithm name."""
-    return resolve(name).split("_")[0]
+    """'on_policy' or 'off_policy' for any spelling of an algorithm name."""
+    return spec(name).family
 
 
 def check_args(name, kwargs, env):
     """Check the keyword arguments of algorithm ``name`` with its signature's defaults filled
-    in. Returns the full normalised dict (without env_fn)."""
-    fn = entry_point(name)
-    sig = inspect.signature(fn)
+    in. Returns the full normalised dict (without env_fn). Imports no framework."""
+    algo, backend = lookup(name)
+    sp = algo.spec()
+    sig = sp.signature(backend)
     accepted = [p for p in sig.parameters if p != "env_fn"]
     unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
         raise InputError(f"{resolve(name)} does not take {', '.join(unknown)}; accepted "
                          f"arguments: {', '.join(accepted)}")
-    full = {p.name: p.default for p in sig.parameters.values()
-            if p.default is not inspect.Parameter.empty}
+    full = {p.name: p.default for p in sig.parameters.values() if p.name != "env_fn"}
     full.update(kwargs)
     full.pop("env_fn", None)
-    return _import(CHECKERS[family(name)])(env, full)
+    return sp.check_args(env, full)
 
 
 def name_of(fn):

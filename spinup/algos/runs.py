@@ -6,18 +6,35 @@ import os
 import os.path as osp
 
 from spinup.algos import registry
-from spinup.algos.common.checks import InputError
+from spinup.algos.common.checks import InputError, ac_kwargs
 from spinup.algos.common.envs import env_fn_from_config
+from spinup.algos.common.spec import build_learner
 from spinup.utils import run_files
 
 
 def backend_module(algo):
-    """The module of algorithm ``algo`` ('td3_jax' -> spinup.algos.jax.td3.td3)."""
+    """The module of algorithm ``algo``'s entry point ('td3_jax' -> spinup.algos.jax.td3.td3)."""
     return importlib.import_module(registry.ENTRY_POINTS[registry.resolve(algo)].split(":")[0])
 
 
 def _device_kwargs(algo, device):
-    return {"device": device} if algo.endswith("_pytorch") else {}
+    return {"device": device} if registry.lookup(algo)[1] == "pytorch" else {}
+
+
+def read_config(run_dir, algo=None):
+    """(config, env) of a saved run: its validated config.json, ``ac_kwargs`` normalised with
+    the algorithm's default networks, and one env made from the env factory it records."""
+    cfg = run_files.read_config(run_dir)
+    sp = registry.spec(algo or cfg["algo"])
+    cfg["ac_kwargs"] = ac_kwargs(cfg.get("ac_kwargs"), sp.hidden_sizes, sp.activation)
+    return cfg, env_fn_from_config(cfg)()
+
+
+def learner_from_config(algo, cfg, env, device=None):
+    """A fresh learner of ``algo`` ('td3_jax') built with a saved run's (or checked)
+    arguments for ``env``'s spaces, before any training."""
+    return build_learner(registry.spec(algo), registry.learner_class(algo), cfg, env,
+                         **_device_kwargs(algo, device))
 
 
 def load(run_dir, backend=None, device=None):
@@ -29,17 +46,19 @@ def load(run_dir, backend=None, device=None):
     saved = registry.resolve(cfg["algo"])
     if not osp.isdir(osp.join(run_dir, run_files.MODEL_DIR)):
         raise InputError(f"{run_dir!r} has no saved model: {run_files.MODEL_DIR}/ is missing")
-    family, saved_backend = saved.split("_", 1)
     if backend is not None and backend not in registry.BACKENDS:
         raise InputError(f"backend={backend!r}: expected one of {', '.join(registry.BACKENDS)}")
-    target = f"{family}_{backend or saved_backend}"
-    learner = backend_module(saved).load(run_dir, **_device_kwargs(saved, device))
-    if target == saved:
+    algo, saved_backend = registry.lookup(saved)
+    target = f"{algo.name}_{backend or saved_backend}"
+    cfg, env = read_config(run_dir, saved)
+    try:
+        learner = learner_from_config(saved, cfg, env, device)
+        other = None if target == saved else learner_from_config(target, cfg, env, device)
+    finally:
+        env.close()
+    learner.load(osp.join(run_dir, run_files.MODEL_DIR))
+    if other is None:
         return learner
-    module = backend_module(target)
-    cfg, env = getattr(module, f"read_{family}_config")(run_dir)
-    other = module.learner_from_config(cfg, env, **_device_kwargs(target, device))
-    env.close()
     other.set_params(learner.get_params())
     return other
 
@@ -73,9 +92,8 @@ def check_resume(run_dir, epochs=None, device=None):
     if not os.access(run_dir, os.W_OK):
         raise InputError(f"{run_dir!r} is not writable; resume appends to its progress.txt")
     algo = registry.resolve(cfg["algo"])
-    fn = registry.entry_point(algo)
-    import inspect
-    accepted = set(inspect.signature(fn).parameters) - {"env_fn"}
+    accepted = set(registry.spec(algo).signature(registry.lookup(algo)[1]).parameters)
+    accepted.discard("env_fn")
     kwargs = {k: v for k, v in cfg.items() if k in accepted}
     kwargs["epochs"] = epochs or planned
     kwargs["logger_kwargs"] = dict(output_dir=run_dir, exp_name=cfg.get("exp_name"))
@@ -95,15 +113,13 @@ def resume(run_dir, epochs=None, device=None):
     it was started with), appending to its progress.txt. Returns the learner."""
     cfg, args, env = check_resume(run_dir, epochs, device)
     algo = registry.resolve(cfg["algo"])
-    family = algo.split("_")[0]
-    module = backend_module(algo)
     try:
         # The checked arguments: normalised networks and every hyperparameter.
-        learner = module.learner_from_config(args, env,
-                                             **_device_kwargs(algo, args.get("device")))
+        learner = learner_from_config(algo, args, env, args.get("device"))
         checkpoint = run_files.load_checkpoint(run_dir)
     except BaseException:
         env.close()
         raise
-    train = getattr(importlib.import_module(f"spinup.algos.common.{family}"), f"train_{family}")
-    return train(algo, env_fn_from_config(cfg), env, learner, args, resume=checkpoint)
+    sp = registry.spec(algo)
+    return sp.loop().train(sp, algo, env_fn_from_config(cfg), env, learner, args,
+                           resume=checkpoint)

@@ -1,9 +1,10 @@
 """Speed of the update functions, PyTorch against JAX, side by side in one process.
 
-    python -m spinup.run bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
-    python -m spinup.commands.bench [vpg] [td3] [--quick] [--json PATH] [--plot PATH]
+    python -m spinup.run bench [vpg ppo ddpg td3 sac] [--quick] [--json PATH] [--plot PATH]
+    python -m spinup.commands.bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]
 
-One function per algorithm (``bench_td3``, ...), each returning a dict of measurements. The
+One function per family (``bench_on_policy``, ``bench_off_policy``), each returning a dict of
+measurements. The
 backends are timed alternately, block after block, so a change in machine load hits both
 alike; the first call of each (JIT compilation for JAX) is reported apart. Every timed call
 ends with the learner's ``sync()``, so asynchronous work is inside the clock.
@@ -55,18 +56,23 @@ def _alternate(learners, inputs, n, out):
 
 
 # ---------------------------------------------------------------------------------------------
-# TD3
+# Off-policy: DDPG, TD3, SAC
 # ---------------------------------------------------------------------------------------------
 
-def td3_update_flops(obs_dim, act_dim, hidden_sizes, batch_size, policy_delay=2):
-    """Matmul FLOPs of one TD3 update, averaged over the policy-delay schedule (elementwise
-    work and the optimizer are left out: they are a few percent)."""
+def _fwd_first(batch_size):
+    """(forward FLOPs of an MLP of widths ``sizes``, FLOPs of its first layer) at a batch."""
     def fwd(sizes):
         return 2 * batch_size * sum(i * o for i, o in zip(sizes[:-1], sizes[1:]))
 
     def first(sizes):  # the first layer needs no gradient w.r.t. its input
         return 2 * batch_size * sizes[0] * sizes[1]
+    return fwd, first
 
+
+def td3_update_flops(obs_dim, act_dim, hidden_sizes, batch_size, policy_delay=2):
+    """Matmul FLOPs of one TD3 update, averaged over the policy-delay schedule (elementwise
+    work and the optimizer are left out: they are a few percent)."""
+    fwd, first = _fwd_first(batch_size)
     pi = [obs_dim, *hidden_sizes, act_dim]
     q = [obs_dim + act_dim, *hidden_sizes, 1]
     target = fwd(pi) + 2 * fwd(q)
@@ -75,6 +81,28 @@ def td3_update_flops(obs_dim, act_dim, hidden_sizes, batch_size, policy_delay=2)
     # only), then through pi (weight and input gradients).
     pi_step = fwd(pi) + fwd(q) + fwd(q) + 2 * fwd(pi) - first(pi)
     return q_step + pi_step / policy_delay
+
+
+def ddpg_update_flops(obs_dim, act_dim, hidden_sizes, batch_size, policy_delay=None):
+    """Matmul FLOPs of one DDPG update: a Q step on the target's forward passes, then a
+    policy step through Q to the action (as TD3's with one critic and no delay)."""
+    fwd, first = _fwd_first(batch_size)
+    pi, q = [obs_dim, *hidden_sizes, act_dim], [obs_dim + act_dim, *hidden_sizes, 1]
+    q_step = fwd(pi) + fwd(q) + 3 * fwd(q) - first(q)
+    pi_step = fwd(pi) + 2 * fwd(q) + 2 * fwd(pi) - first(pi)
+    return q_step + pi_step
+
+
+def sac_update_flops(obs_dim, act_dim, hidden_sizes, batch_size, policy_delay=None):
+    """Matmul FLOPs of one SAC update: the next action sampled and both target critics for
+    the backup, a step on both critics, then a policy step through both critics (the actor:
+    a body and two heads)."""
+    fwd, first = _fwd_first(batch_size)
+    body, q = [obs_dim, *hidden_sizes], [obs_dim + act_dim, *hidden_sizes, 1]
+    pi_fwd = fwd(body) + 2 * fwd([hidden_sizes[-1], act_dim])
+    q_step = pi_fwd + 2 * fwd(q) + 2 * (3 * fwd(q) - first(q))
+    pi_step = pi_fwd + 4 * fwd(q) + 2 * pi_fwd - first(body)
+    return q_step + pi_step
 
 
 def gemm_gflops(n=1024, repeats=10):
@@ -111,21 +139,26 @@ def chain_gflops(batch, width, length=200, repeats=5):
     return 2 * batch * width * width * length / t / 1e9
 
 
-def _td3_learners(backends, obs_dim, act_dim, hidden_sizes, policy_delay, seed):
-    from gymnasium import spaces
-    kw = dict(obs_space=spaces.Box(-np.inf, np.inf, (obs_dim,)),
-              act_space=spaces.Box(-1.0, 1.0, (act_dim,)),
-              hidden_sizes=tuple(hidden_sizes), policy_delay=policy_delay, seed=seed)
+def _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, activation=None,
+              **hyper):
+    """One learner of ``algo`` per backend, with the algorithm's default hyperparameters
+    (its spec's) except ``hyper``."""
+    from spinup.algos import registry
+    from spinup.algos.common.spec import build_learner
+
+    class Spaces:
+        observation_space, action_space = obs_space, act_space
+
+    spec = registry.ALGOS[algo].spec()
+    args = dict(spec.defaults, **hyper, seed=seed, ac_kwargs=dict(
+        hidden_sizes=tuple(hidden_sizes), activation=activation or spec.activation))
     learners = {}
     for name in backends:
-        if name == "pytorch":
-            from spinup.algos.pytorch.td3.td3 import TD3Learner
-            learners[name] = TD3Learner(**kw, device="cpu")
-        elif name == "jax":
-            from spinup.algos.jax.td3.td3 import TD3Learner
-            learners[name] = TD3Learner(**kw)
-        else:
+        if name not in ("pytorch", "jax"):
             raise ValueError(f"backend {name!r}: expected 'pytorch' or 'jax'")
+        extra = {"device": "cpu"} if name == "pytorch" else {}
+        learners[name] = build_learner(spec, registry.ALGOS[algo].learner_class(name), args,
+                                       Spaces, **extra)
     return learners
 
 
@@ -141,18 +174,21 @@ def _td3_blocks(n, update_every, batch_size, obs_dim, act_dim, seed):
             for _ in range(n)]
 
 
-def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every=50,
-              obs_dim=17, act_dim=6, policy_delay=2, backends=("pytorch", "jax"), seed=0,
-              verbose=True, gemm=None):
-    """Time one TD3 update block (``update_every`` updates) per backend, ``n_blocks`` times,
+def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_blocks=20,
+                     update_every=50, obs_dim=17, act_dim=6, policy_delay=2,
+                     backends=("pytorch", "jax"), seed=0, verbose=True, gemm=None):
+    """Time one update block of off-policy ``algo`` (ddpg, td3, sac) (``update_every`` updates) per backend, ``n_blocks`` times,
     alternating backends. Returns a dict: per backend ``<b>_us_per_update`` (median),
     ``<b>_us_per_update_min`` and ``<b>_first_call_s`` (compilation for JAX); and
     ``jax_over_pytorch`` (ratio of medians), ``flops_per_update``, ``gemm_gflops`` (best
     large-matmul rate here; pass ``gemm`` to reuse one measurement), ``floor_us_per_update``,
     ``jax_over_floor``, and ``<b>_gflops`` (achieved matmul rate)."""
-    learners = _td3_learners(backends, obs_dim, act_dim, hidden_sizes, policy_delay, seed)
+    from gymnasium import spaces
+    learners = _learners(algo, backends, spaces.Box(-np.inf, np.inf, (obs_dim,)),
+                         spaces.Box(-1.0, 1.0, (act_dim,)), hidden_sizes, seed,
+                         **({"policy_delay": policy_delay} if algo == "td3" else {}))
     blocks = _td3_blocks(4, update_every, batch_size, obs_dim, act_dim, seed)
-    out = dict(batch_size=batch_size, hidden_sizes=tuple(hidden_sizes), n_blocks=n_blocks,
+    out = dict(algo=algo, batch_size=batch_size, hidden_sizes=tuple(hidden_sizes), n_blocks=n_blocks,
                update_every=update_every, obs_dim=obs_dim, act_dim=act_dim,
                threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
 
@@ -165,8 +201,8 @@ def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every
         out[f"{name}_us_per_update_iqr"] = (q25 / update_every * 1e6, q75 / update_every * 1e6)
     if "jax" in learners and "pytorch" in learners:
         out["jax_over_pytorch"] = out["jax_us_per_update"] / out["pytorch_us_per_update"]
-    out["flops_per_update"] = td3_update_flops(obs_dim, act_dim, hidden_sizes, batch_size,
-                                               policy_delay)
+    out["flops_per_update"] = OFF_POLICY_FLOPS[algo](obs_dim, act_dim, hidden_sizes,
+                                                     batch_size, policy_delay)
     # Two floors: at the best large-matmul rate (unreachable with 100-row matrices), and at the
     # rate JAX reaches on one chain of the update's own matmul shape.
     out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops().values())
@@ -179,13 +215,18 @@ def bench_td3(batch_size=100, hidden_sizes=(256, 256), n_blocks=20, update_every
         out["jax_over_floor"] = out["jax_us_per_update"] / out["floor_us_per_update"]
         out["jax_over_chain_floor"] = out["jax_us_per_update"] / out["chain_floor_us_per_update"]
     if verbose:
-        print(format_td3(out))
+        print(format_off_policy(out))
     return out
 
 
-def format_td3(r):
-    """The TD3 benchmark's results as a printable table."""
-    lines = [f"TD3 update, batch {r['batch_size']}, hidden {r['hidden_sizes']}, "
+def bench_td3(**kwargs):
+    """``bench_off_policy`` of TD3."""
+    return bench_off_policy("td3", **kwargs)
+
+
+def format_off_policy(r):
+    """An off-policy benchmark's results as a printable table."""
+    lines = [f"{r['algo'].upper()} update, batch {r['batch_size']}, hidden {r['hidden_sizes']}, "
              f"{r['update_every']} updates per block, {r['n_blocks']} blocks per backend, "
              f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
     for name in ("pytorch", "jax"):
@@ -208,24 +249,24 @@ def format_td3(r):
     return "\n".join(lines)
 
 
+OFF_POLICY_FLOPS = {"ddpg": ddpg_update_flops, "td3": td3_update_flops, "sac": sac_update_flops}
+
+
 # ---------------------------------------------------------------------------------------------
-# VPG
+# VPG, PPO
 # ---------------------------------------------------------------------------------------------
 
-def vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80):
+def vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80,
+                     train_pi_iters=1):
     """Matmul FLOPs of one VPG update on ``steps`` samples, as the learners do it: the policy
-    step (forward, backward), one more policy forward for the KL/loss after the step, then
+    step (forward, backward; PPO: ``train_pi_iters`` of them), one more policy forward for
+    the KL/loss after the step(s), then
     ``train_v_iters`` value steps (forward, backward) and one last value forward. Elementwise
     work (tanh, log-probs, Adam) is left out."""
-    def fwd(sizes):
-        return 2 * steps * sum(i * o for i, o in zip(sizes[:-1], sizes[1:]))
-
-    def first(sizes):  # the first layer needs no gradient w.r.t. its input
-        return 2 * steps * sizes[0] * sizes[1]
-
+    fwd, first = _fwd_first(steps)
     pi = [obs_dim, *hidden_sizes, act_dim]
     v = [obs_dim, *hidden_sizes, 1]
-    pi_part = fwd(pi) + (2 * fwd(pi) - first(pi)) + fwd(pi)
+    pi_part = train_pi_iters * (fwd(pi) + 2 * fwd(pi) - first(pi)) + fwd(pi)
     v_part = train_v_iters * (fwd(v) + 2 * fwd(v) - first(v)) + fwd(v)
     return pi_part + v_part
 
@@ -243,22 +284,6 @@ def env_spaces(env_id="HalfCheetah-v4"):
     return _SPACES[env_id]
 
 
-def _vpg_learners(backends, obs_space, act_space, hidden_sizes, train_v_iters, seed):
-    kw = dict(obs_space=obs_space, act_space=act_space, hidden_sizes=tuple(hidden_sizes),
-              activation="tanh", pi_lr=3e-4, vf_lr=1e-3, train_v_iters=train_v_iters, seed=seed)
-    learners = {}
-    for name in backends:
-        if name == "pytorch":
-            from spinup.algos.pytorch.vpg.vpg import VPGLearner
-            learners[name] = VPGLearner(**kw, device="cpu")
-        elif name == "jax":
-            from spinup.algos.jax.vpg.vpg import VPGLearner
-            learners[name] = VPGLearner(**kw)
-        else:
-            raise ValueError(f"backend {name!r}: expected 'pytorch' or 'jax'")
-    return learners
-
-
 def _vpg_batch(steps, obs_dim, act_dim, seed):
     """One epoch shaped like ``GAEBuffer.get()``'s (float32; advantages normalised)."""
     rng = np.random.default_rng(seed)
@@ -270,26 +295,33 @@ def _vpg_batch(steps, obs_dim, act_dim, seed):
                 logp=(-rng.uniform(4, 8, steps)).astype(np.float32))
 
 
-def bench_vpg(hidden_sizes=(64, 32), steps=4000, train_v_iters=80, n_reps=10,
-              env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0, verbose=True,
-              gemm=None):
-    """Time ``learner.update(batch)`` + ``learner.sync()`` (one epoch's update: a policy step
-    and ``train_v_iters`` value steps on ``steps`` samples) per backend, ``n_reps`` times,
+def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters=80,
+                    n_reps=10, env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0,
+                    verbose=True, gemm=None):
+    """Time ``learner.update(batch)`` + ``learner.sync()`` (one epoch's update: a policy step,
+    for PPO all ``train_pi_iters`` = 80 of them (target_kl is set out of reach, so that the
+    work does not depend on when the early stop fires), and ``train_v_iters`` value steps on
+    ``steps`` samples) of on-policy ``algo`` (vpg, ppo) per backend, ``n_reps`` times,
     alternating backends. Returns a dict: per backend ``<b>_ms_per_update`` (median),
     ``<b>_ms_per_update_iqr`` (25th, 75th percentile), ``_min``, ``_max``, ``<b>_first_call_s``
     (compilation for JAX) and ``<b>_gflops`` (achieved matmul rate); ``jax_over_pytorch``
     (ratio of medians), ``flops_per_update`` and ``gemm_gflops`` (best large-matmul rate)."""
     obs_space, act_space = env_spaces(env_id)
     obs_dim, act_dim = obs_space.shape[0], act_space.shape[0]
-    learners = _vpg_learners(backends, obs_space, act_space, hidden_sizes, train_v_iters, seed)
+    hyper = dict(train_v_iters=train_v_iters, activation="tanh")
+    pi_iters = 1
+    if algo == "ppo":
+        pi_iters = 80
+        hyper.update(train_pi_iters=pi_iters, target_kl=1e9)
+    learners = _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, **hyper)
     batches = [_vpg_batch(steps, obs_dim, act_dim, seed + k) for k in range(2)]
-    out = dict(env_id=env_id, steps=steps, hidden_sizes=tuple(hidden_sizes),
+    out = dict(algo=algo, env_id=env_id, steps=steps, hidden_sizes=tuple(hidden_sizes),
                train_v_iters=train_v_iters, n_reps=n_reps, obs_dim=obs_dim, act_dim=act_dim,
                threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
 
     times = _alternate(learners, batches, n_reps, out)
     out["flops_per_update"] = vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps,
-                                               train_v_iters)
+                                               train_v_iters, pi_iters)
     for name, ts in times.items():
         q25, q75, lo, hi = _spread(ts)
         out[f"{name}_ms_per_update"] = _median(ts) * 1e3
@@ -301,13 +333,18 @@ def bench_vpg(hidden_sizes=(64, 32), steps=4000, train_v_iters=80, n_reps=10,
         out["jax_over_pytorch"] = out["jax_ms_per_update"] / out["pytorch_ms_per_update"]
     out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops().values())
     if verbose:
-        print(format_vpg(out))
+        print(format_on_policy(out))
     return out
 
 
-def format_vpg(r):
-    """The VPG benchmark's results as a printable table."""
-    lines = [f"VPG update, {r['steps']} steps, hidden {r['hidden_sizes']}, "
+def bench_vpg(**kwargs):
+    """``bench_on_policy`` of VPG."""
+    return bench_on_policy("vpg", **kwargs)
+
+
+def format_on_policy(r):
+    """An on-policy benchmark's results as a printable table."""
+    lines = [f"{r['algo'].upper()} update, {r['steps']} steps, hidden {r['hidden_sizes']}, "
              f"{r['train_v_iters']} value iterations, {r['n_reps']} updates per backend, "
              f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
     for name in ("pytorch", "jax"):
@@ -328,11 +365,16 @@ def format_vpg(r):
 # Command line
 # ---------------------------------------------------------------------------------------------
 
-ALGOS = ("vpg", "td3")
+ALGOS = ("vpg", "ppo", "ddpg", "td3", "sac")
+ON_POLICY = ("vpg", "ppo")
 
-# Headline configurations (the seed report's) and the scaling sweeps: (sweep name, kwargs).
+# Headline configurations (SpinningUp's HalfCheetah benchmark settings) and the scaling
+# sweeps: (sweep name, kwargs).
 HEADLINE = {"td3": dict(batch_size=100, hidden_sizes=(256, 256)),
-            "vpg": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80)}
+            "ddpg": dict(batch_size=100, hidden_sizes=(256, 256)),
+            "sac": dict(batch_size=100, hidden_sizes=(256, 256)),
+            "vpg": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80),
+            "ppo": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80)}
 SWEEPS = {
     "td3": [("batch", [dict(batch_size=b, hidden_sizes=(256, 256)) for b in (100, 500, 1000)]),
             ("depth", [dict(batch_size=100, hidden_sizes=h)
@@ -343,8 +385,9 @@ SWEEPS = {
                        for n in (3000, 4000, 10000)])],
 }
 # Repetitions: (quick, full).
-REPS = {"td3": (dict(n_blocks=3, update_every=20), dict(n_blocks=20, update_every=50)),
-        "vpg": (dict(n_reps=3), dict(n_reps=10))}
+_OFF_REPS = (dict(n_blocks=3, update_every=20), dict(n_blocks=20, update_every=50))
+REPS = {"td3": _OFF_REPS, "ddpg": _OFF_REPS, "sac": _OFF_REPS,
+        "vpg": (dict(n_reps=3), dict(n_reps=10)), "ppo": (dict(n_reps=2), dict(n_reps=6))}
 
 
 def _key(cfg):
@@ -354,11 +397,11 @@ def _key(cfg):
 
 def _label(algo, cfg):
     h = "x".join(map(str, cfg["hidden_sizes"]))
-    return f"batch {cfg['batch_size']}, {h}" if algo == "td3" else f"{cfg['steps']} steps, {h}"
+    return f"{cfg['steps']} steps, {h}" if algo in ON_POLICY else f"batch {cfg['batch_size']}, {h}"
 
 
 def _time_unit(algo):
-    return ("us", "us_per_update") if algo == "td3" else ("ms", "ms_per_update")
+    return ("ms", "ms_per_update") if algo in ON_POLICY else ("us", "us_per_update")
 
 
 def machine_info(gemm):
@@ -443,21 +486,21 @@ def run_bench(algos=ALGOS, quick=False, verbose=True):
     gemm = max(gemm_gflops(repeats=3 if quick else 10).values())
     out = {"machine": machine_info(gemm), "quick": bool(quick)}
     for algo in algos:
-        bench = bench_td3 if algo == "td3" else bench_vpg
+        bench = bench_on_policy if algo in ON_POLICY else bench_off_policy
         reps = REPS[algo][0 if quick else 1]
         runs, seen = [], {}
 
         def measure(cfg):
             k = _key(cfg)
             if k not in seen:
-                r = bench(**cfg, **reps, gemm=gemm, verbose=verbose)
+                r = bench(algo, **cfg, **reps, gemm=gemm, verbose=verbose)
                 r["label"] = _label(algo, cfg)
                 seen[k] = len(runs)
                 runs.append(r)
             return seen[k]
 
         res = {"headline": measure(HEADLINE[algo]), "runs": runs}
-        if not quick:
+        if not quick and algo in SWEEPS:
             res["sweeps"] = {name: [measure(c) for c in cfgs] for name, cfgs in SWEEPS[algo]}
         out[algo] = res
     return out
@@ -499,7 +542,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for name in args.algos:
         if name not in ALGOS:
-            raise InputError(f"unknown algorithm {name!r} for bench: expected vpg or td3")
+            raise InputError(f"unknown algorithm {name!r} for bench: expected one of "
+                             f"{', '.join(ALGOS)}")
     algos = [a for a in ALGOS if a in args.algos] if args.algos else list(ALGOS)
 
     results = run_bench(algos, quick=args.quick)

@@ -23,21 +23,28 @@ ENV = "HalfCheetah-v4"
 PHASES = ("TimeEnv", "TimeAct", "TimeUpdate", "TimeTest", "TimeEpoch")
 
 
+ALGOS = ("td3", "vpg", "ddpg", "sac", "ppo")
+
+
 def cases(quick):
     """(name, algo, flags, steps per epoch) of every run to time."""
-    td3_epochs, vpg_epochs = ("2", "3") if quick else ("4", "6")
-    td3 = ["--epochs", td3_epochs, "--start_steps", "2000", "--update_after", "1000",
+    off_epochs, on_epochs = ("2", "3") if quick else ("4", "6")
+    off = ["--epochs", off_epochs, "--start_steps", "2000", "--update_after", "1000",
            "--num_test_episodes", "2"]
-    vpg = ["--epochs", vpg_epochs, "--hid", "(64,32)"]
-    return [
-        ("td3_pytorch", "td3_pytorch", td3, 4000),
-        ("td3_jax", "td3_jax", td3, 4000),
-        ("td3_jax x3 population", "td3_jax", td3 + ["--seed", "0", "10", "20", "--population"],
-         4000),
-        ("vpg_pytorch", "vpg_pytorch", vpg, 4000),
-        ("vpg_jax", "vpg_jax", vpg, 4000),
-        ("vpg_jax 8 envs", "vpg_jax", vpg + ["--num_envs", "8"], 4000),
-    ]
+    on = ["--epochs", on_epochs, "--hid", "(64,32)"]
+    out = []
+    for algo in ("td3", "ddpg", "sac"):
+        out += [(f"{algo}_pytorch", f"{algo}_pytorch", off, 4000),
+                (f"{algo}_jax", f"{algo}_jax", off, 4000)]
+        if algo == "td3":
+            out.append(("td3_jax x3 population", "td3_jax",
+                        off + ["--seed", "0", "10", "20", "--population"], 4000))
+    for algo in ("vpg", "ppo"):
+        out += [(f"{algo}_pytorch", f"{algo}_pytorch", on, 4000),
+                (f"{algo}_jax", f"{algo}_jax", on, 4000)]
+        if algo == "vpg":
+            out.append(("vpg_jax 8 envs", "vpg_jax", on + ["--num_envs", "8"], 4000))
+    return out
 
 
 def time_run(algo, flags, data_dir, name):
@@ -76,7 +83,7 @@ def env_floor(steps=4000, seed=0):
     return time.perf_counter() - t0
 
 
-def run_all(quick=False, data_dir=None, families=("td3", "vpg")):
+def run_all(quick=False, data_dir=None, families=ALGOS):
     """Every case of the algorithm ``families``, one after the other; returns a dict of
     results."""
     data_dir = data_dir or tempfile.mkdtemp(prefix="spinup_bench_runs_")
@@ -107,9 +114,9 @@ def format_runs(res):
     def ratio(a, b, key="TimeEpoch"):
         return r[a][key] / r[b][key] if a in r and b in r else None
 
-    figures = [
-        ("TD3 epoch, JAX / PyTorch:              ", ratio("td3_jax", "td3_pytorch")),
-        ("VPG epoch, JAX / PyTorch:              ", ratio("vpg_jax", "vpg_pytorch")),
+    figures = [(f"{a.upper()} epoch, JAX / PyTorch:".ljust(39), ratio(f"{a}_jax", f"{a}_pytorch"))
+               for a in ALGOS]
+    figures += [
         ("VPG JAX epoch / env floor:             ",
          r["vpg_jax"]["TimeEpoch"] / floor if "vpg_jax" in r else None),
         ("VPG JAX env steps/s, 8 envs / 1 env:   ",
@@ -125,15 +132,17 @@ def main(argv=None):
     """``bench --runs``: time whole runs, print the table, optionally write JSON."""
     p = argparse.ArgumentParser(prog="python -m spinup.run bench --runs")
     p.add_argument("algos", nargs="*", metavar="ALGO",
-                   help="time only these algorithms' runs, of td3, vpg (default: both)")
+                   help=f"time only these algorithms' runs, of {', '.join(ALGOS)} "
+                        "(default: all)")
     p.add_argument("--quick", action="store_true", help="fewer epochs (a few minutes)")
     p.add_argument("--json", metavar="PATH", help="write the numbers here")
     p.add_argument("--data_dir", help="keep the runs here (default: a temporary folder)")
     args = p.parse_args(argv)
-    bad = [a for a in args.algos if a not in ("td3", "vpg")]
+    bad = [a for a in args.algos if a not in ALGOS]
     if bad:
-        p.error(f"unknown algorithm {bad[0]!r} for bench --runs: expected td3 or vpg")
-    res = run_all(args.quick, args.data_dir, tuple(args.algos) or ("td3", "vpg"))
+        p.error(f"unknown algorithm {bad[0]!r} for bench --runs: expected one of "
+                f"{', '.join(ALGOS)}")
+    res = run_all(args.quick, args.data_dir, tuple(args.algos) or ALGOS)
     print(format_runs(res))
     if args.json:
         with open(args.json, "w") as f:

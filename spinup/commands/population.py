@@ -1,5 +1,5 @@
-"""``python -m spinup.run td3_jax --env ENV --seed 0 10 20 --population [...]``: the seeds of
-one setting trained together in this process (see spinup/algos/jax/td3/population.py),
+"""``python -m spinup.run sac_jax --env ENV --seed 0 10 20 --population [...]``: the seeds of
+one setting trained together in this process (see spinup/algos/jax/population.py),
 writing the run folders that separate runs would write."""
 from spinup.algos.common.checks import InputError, output_dir
 from spinup.algos.common.envs import EnvFn
@@ -8,7 +8,7 @@ from spinup.algos.common.envs import EnvFn
 def run_population(name, arg_dict, run):
     """Train the seeds of ``arg_dict`` (flag -> values, as the CLI parsed them) as one
     population of algorithm ``name``; ``run`` holds the grid-level flags."""
-    from spinup.algos.jax.td3.population import check_population, td3_jax_population
+    from spinup.algos.jax.population import check_population, train_population
     from spinup.commands.run_utils import setup_logger_kwargs
     seeds = list(arg_dict.pop("seed", [0]))
     check_population(name, seeds)
@@ -34,6 +34,6 @@ def run_population(name, arg_dict, run):
                                 bool(run.get("datestamp", False)))["output_dir"] for s in seeds]
     for d in dirs:
         output_dir(d)
-    td3_jax_population(env_fn, seeds, dirs, **kwargs)
+    train_population(name, env_fn, seeds, dirs, **kwargs)
     print(f"Population of {len(seeds)} seeds done: " + ", ".join(dirs))
     return 0

@@ -65,8 +65,14 @@ def main(argv=None):
     p.add_argument("run_dir")
     p.add_argument("--len", "-l", type=int, default=0, help="max episode length (0: env's)")
     p.add_argument("--episodes", "-n", type=int, default=10)
-    p.add_argument("--stochastic", action="store_true",
-                   help="sample actions instead of the deterministic ones")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--deterministic", "-d", action="store_true",
+                      help="the policy's deterministic action: its mean (SAC: act_limit * "
+                      "tanh(mu); VPG/PPO: the Gaussian's mean or the likeliest action); the "
+                      "default here (SpinningUp samples SAC's actions unless -d)")
+    mode.add_argument("--stochastic", action="store_true",
+                      help="sample actions instead of the deterministic ones (TD3 and DDPG "
+                      "add their Gaussian exploration noise)")
     p.add_argument("--render", action="store_true", help="open a window (needs a display)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", choices=("pytorch", "jax"), default=None,

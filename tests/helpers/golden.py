@@ -2,7 +2,7 @@
 not alter training (a refactor, --num_envs 1, a faster acting path) is checked against them.
 
 Regenerate (only when a change is meant to alter the curves; say so in the commit):
-    python -m tests.helpers.golden tests/data
+    python -m tests.helpers.golden tests/data [NAME ...]
 """
 import os.path as osp
 import sys
@@ -22,6 +22,14 @@ GOLDEN = {
         ac_kwargs=dict(hidden_sizes=(32,)), steps_per_epoch=400, epochs=3, train_v_iters=5,
         device="cpu")),
 }
+# The algorithms added later (2026-11-30), on the same settings as their family's.
+for _backend in ("jax", "pytorch"):
+    _dev = dict(device="cpu") if _backend == "pytorch" else {}
+    GOLDEN[f"ppo_{_backend}_cartpole"] = (f"ppo_{_backend}", "CartPole-v1", dict(
+        GOLDEN["vpg_jax_cartpole"][2], train_pi_iters=10, **_dev))
+    for _algo, _extra in (("ddpg", {}), ("sac", dict(alpha="auto"))):
+        GOLDEN[f"{_algo}_{_backend}_pendulum"] = (f"{_algo}_{_backend}", "Pendulum-v1", dict(
+            GOLDEN["td3_jax_pendulum"][2], **_extra, **_dev))
 
 
 def run_golden(name, out_dir, **extra):
@@ -42,7 +50,7 @@ if __name__ == "__main__":
     import shutil
     import tempfile
     dest = sys.argv[1]
-    for name in GOLDEN:
+    for name in sys.argv[2:] or GOLDEN:
         tmp = tempfile.mkdtemp()
         shutil.copy(run_golden(name, tmp), osp.join(dest, f"golden_{name}.txt"))
         print("wrote", name)

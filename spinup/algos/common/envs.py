@@ -82,16 +82,6 @@ def obs_dim(space):
     return int(space.shape[0])
 
 
-def read_run_config(run_dir, default_hidden, default_activation):
-    """(config, env) of a saved run: its validated config.json (ac_kwargs normalised with the
-    algorithm's defaults) and one env made from the env factory it records."""
-    from spinup.algos.common.checks import ac_kwargs
-    from spinup.utils.run_files import read_config
-    cfg = read_config(run_dir)
-    cfg["ac_kwargs"] = ac_kwargs(cfg.get("ac_kwargs"), default_hidden, default_activation)
-    return cfg, env_fn_from_config(cfg)()
-
-
 # ---------------------------------------------------------------------------------------------
 # Environment state for checkpoints
 # ---------------------------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 """The learner contract: what each backend provides to the shared training loops.
 
-An algorithm exists once as a framework-free loop (``spinup.algos.common.vpg.train_vpg``,
-``spinup.algos.common.td3.train_td3``) and once per backend as a *learner*: the networks,
-their optimizers and the update, in PyTorch or in JAX. Data crosses the seam as NumPy arrays,
-once per call.
+An algorithm is a spec (``spinup.algos.common.<algo>.SPEC``) run by its family's
+framework-free loop (``spinup.algos.common.on_policy.train``, ``...off_policy.train``) and,
+once per backend, a *learner*: the networks, their optimizers and the update, in PyTorch or
+in JAX. Data crosses the seam as NumPy arrays, once per call.
 
-Parameters cross it in one canonical naming, the same in both backends and both algorithms:
+Parameters cross it in one canonical naming, the same in both backends and every algorithm:
 ``'<net>/<layer>/w'`` shaped ``(in, out)``, ``'<net>/<layer>/b'`` shaped ``(out,)``, and
 leaves of the net itself such as ``'pi/log_std'``; target networks add ``_targ`` to the net
-(``'q1_targ/0/w'``). Nets: VPG ``pi``, ``v``; TD3 ``pi``, ``q1``, ``q2`` and their targets.
-Initial parameters are drawn in NumPy (``spinup.algos.common.nets.init_mlp``), so both
+(``'q1_targ/0/w'``). Nets: VPG and PPO ``pi``, ``v``; DDPG ``pi``, ``q``; TD3 ``pi``,
+``q1``, ``q2``; SAC ``pi``, ``q1``, ``q2`` (and ``alpha`` when learned); the off-policy ones
+with their targets (SAC: the critics' only).
+Initial parameters are drawn in NumPy (``spinup.algos.common.nets``), so both
 backends start from the same networks for the same seed, and a saved policy of one backend
 runs in the other.
 """
@@ -22,8 +24,9 @@ Arrays = Dict[str, np.ndarray]
 
 @runtime_checkable
 class Learner(Protocol):
-    """What both families' learners implement (VPG's add ``step``, ``sample_logp`` and
-    ``value``)."""
+    """What every learner implements. On-policy learners (VPG, PPO) add ``step``,
+    ``sample_logp`` and ``value``; off-policy ones (DDPG, TD3, SAC) add ``draw_noise`` and
+    ``update_block`` (see their backend's ``off_policy.OffPolicyLearner``)."""
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """The action for ``obs``: the policy's deterministic action, or with
@@ -31,8 +34,9 @@ class Learner(Protocol):
         Gaussian ``act_noise``, clipped)."""
 
     def update(self, data: Arrays) -> dict:
-        """One update phase on NumPy data (VPG: an epoch's batch; TD3: a block of
-        minibatches shaped ``[n_updates, batch, ...]``); returns the statistics to log."""
+        """One update phase on NumPy data (on-policy: an epoch's batch; off-policy: a block
+        of minibatches shaped ``[n_updates, batch, ...]``, with the block's random draws made
+        by the learner unless given as ``noise``); returns the statistics to log."""
 
     def get_params(self) -> Arrays:
         """Every network's parameters, canonical names, as NumPy arrays."""
@@ -58,21 +62,17 @@ class Learner(Protocol):
         """Read what ``save`` wrote; returns the learner itself."""
 
 
-def build_from_config(learner_cls, hyperparameters, cfg, env, **kwargs):
-    """A fresh ``learner_cls`` with a saved run's networks (``cfg['ac_kwargs']``) and those of
-    its ``hyperparameters`` that config.json holds, for ``env``'s spaces."""
-    hyper = {k: cfg[k] for k in hyperparameters if k in cfg}
-    return learner_cls(env.observation_space, env.action_space, **cfg["ac_kwargs"], **hyper,
-                       **kwargs)
-
-
-def load_trained(read_config, learner_from_config, run_dir, **kwargs):
-    """The trained learner of the run folder ``run_dir``: its config read (and env made) with
-    ``read_config``, a learner built by ``learner_from_config``, the saved model loaded."""
-    import os.path as osp
-    cfg, env = read_config(run_dir)
-    try:
-        learner = learner_from_config(cfg, env, **kwargs)
-    finally:
-        env.close()
-    return learner.load(osp.join(run_dir, "model"))
+def check_params(given, expected):
+    """Check canonical parameters ``given`` against ``expected`` (the learner's own, anything
+    with a shape) before loading them: the names must be exactly the expected ones (KeyError
+    naming the missing and the unknown ones) and every shape must match (ValueError naming
+    the key, the given and the expected shape)."""
+    missing = sorted(set(expected) - set(given))
+    unknown = sorted(set(given) - set(expected))
+    if missing or unknown:
+        raise KeyError(f"parameter names do not match the learner's networks: missing "
+                       f"{missing}, unknown {unknown}; expected {sorted(expected)}")
+    for name in sorted(expected):
+        shape, want = np.shape(given[name]), tuple(np.shape(expected[name]))
+        if shape != want:
+            raise ValueError(f"{name}: shape {shape}, the network expects {want}")

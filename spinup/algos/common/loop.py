@@ -80,6 +80,12 @@ class RunContext:
         self.learner.save(self.model_dir)
         self.last_saved = epoch
 
+    def check_update(self, spec, stats, epoch, context):
+        """Stop the run if a statistic that ``spec`` watches is not finite."""
+        watched = stats if spec.finite == ("*",) else \
+            {k: stats[k] for k in spec.finite if k in stats}
+        self.check_finite(watched, epoch, context, spec.finite_hint)
+
     def log_time(self):
         """The phase-time columns and SpinningUp's cumulative Time, closing the epoch's row."""
         self.timer.log_epoch(self.logger)
@@ -103,6 +109,15 @@ class RunContext:
         self.bar.clear()
         self.profiler.dump(self.logger.log)
         self.logger.close()
+
+
+def log_columns(logger, columns):
+    """``columns``: (statistic, 'minmax' | 'avg') pairs, logged in order."""
+    for key, how in columns:
+        if how == "minmax":
+            logger.log_tabular(key, with_min_and_max=True)
+        else:
+            logger.log_tabular(key, average_only=True)
 
 
 # ---------------------------------------------------------------------------------------------

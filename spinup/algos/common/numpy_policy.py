@@ -80,9 +80,9 @@ class MLP:
 
 
 # ---------------------------------------------------------------------------------------------
-# TD3: the deterministic actor
+# DDPG, TD3: the deterministic actor
 # ---------------------------------------------------------------------------------------------
-class TD3Actor:
+class DeterministicActor:
     """``act_limit * tanh(mlp(obs))`` from canonical parameters 'pi/...'."""
 
     def __init__(self, params, activation, act_limit):
@@ -153,3 +153,43 @@ class VPGActorCritic:
     def act(self, obs, noise=None):
         """The mode of pi(.|obs) without ``noise``, else a sample."""
         return self.mode(obs) if noise is None else self.sample(self.pi(obs), noise)
+
+
+# ---------------------------------------------------------------------------------------------
+# SAC: the squashed Gaussian actor
+# ---------------------------------------------------------------------------------------------
+LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0  # SAC's clamp of the log-std head (SpinningUp)
+
+
+class SquashedGaussianActor:
+    """SAC's actor from canonical parameters 'pi/...': a body of layers 0..L-1 with the
+    activation after every one, then the mean head 'pi/L' and the log-std head 'pi/L+1'
+    (clamped to [-20, 2]). The mean action is ``act_limit * tanh(mu)``; a sample is
+    ``act_limit * tanh(mu + std * eps)`` with standard-normal ``eps`` from the caller."""
+
+    def __init__(self, params, activation, act_limit):
+        n = sum(1 for k in params if k.startswith("pi/") and k.endswith("/w")) - 2
+        self.body = [(params[f"pi/{i}/w"], params[f"pi/{i}/b"]) for i in range(n)]
+        self.mu = (params[f"pi/{n}/w"], params[f"pi/{n}/b"])
+        self.log_std = (params[f"pi/{n + 1}/w"], params[f"pi/{n + 1}/b"])
+        self.activation = ACTIVATIONS[activation]
+        self.act_limit = np.asarray(act_limit, dtype=self.mu[0].dtype)
+        self.act_dim = self.mu[0].shape[1]
+
+    def noise_shape(self, obs):
+        """The shape of the ``eps`` one sample at ``obs`` needs."""
+        return (*np.shape(obs)[:-1], self.act_dim)
+
+    def __call__(self, obs, eps=None):
+        """The mean action without ``eps``, else the sample it gives."""
+        x = obs
+        for w, b in self.body:
+            h = x @ w
+            h += b
+            x = self.activation(h)
+        u = x @ self.mu[0]
+        u += self.mu[1]
+        if eps is not None:
+            log_std = np.clip(x @ self.log_std[0] + self.log_std[1], LOG_STD_MIN, LOG_STD_MAX)
+            u += np.exp(log_std) * eps
+        return self.act_limit * np.tanh(u)

@@ -84,7 +84,8 @@ def optimizer_state(opt, prefix):
     flat = {}
     for idx, st in opt.state_dict()["state"].items():
         for key, val in st.items():
-            flat[f"{prefix}/{idx}/{key}"] = torch.as_tensor(val).detach().cpu().numpy()
+            # A copy: on the CPU .numpy() shares memory that the next step changes in place.
+            flat[f"{prefix}/{idx}/{key}"] = torch.as_tensor(val).detach().cpu().numpy().copy()
     return flat
 
 

@@ -1,35 +1,12 @@
-"""TD3's networks in PyTorch: actor ``act_limit * tanh(mlp(obs))`` and critics
+"""TD3's networks in PyTorch: actor ``act_limit * tanh(mlp(obs))`` and twin critics
 ``mlp(concat(obs, act))`` squeezed to ``(batch,)`` (canonical names 'pi/<i>/w', 'q1/<i>/w',
-'q2/<i>/w', ...; see spinup/algos/pytorch/nets.py)."""
-import torch
+'q2/<i>/w', ...; see spinup/algos/pytorch/nets.py). The actor and the critic are the
+off-policy family's (spinup/algos/pytorch/off_policy.py)."""
 import torch.nn as nn
 
-from spinup.algos.pytorch.nets import mlp
+from spinup.algos.pytorch.off_policy import MLPActor, MLPQFunction
 
-
-class MLPActor(nn.Module):
-    """``act_limit * tanh(mlp(obs))``."""
-
-    def __init__(self, obs_dim, act_dim, hidden_sizes, activation, act_limit):
-        super().__init__()
-        self.pi = mlp([obs_dim, *hidden_sizes, act_dim], activation, nn.Tanh)
-        self.register_buffer("act_limit", torch.as_tensor(act_limit, dtype=torch.float32))
-
-    def forward(self, obs):
-        """The deterministic action for ``obs``."""
-        return self.act_limit * self.pi(obs)
-
-
-class MLPQFunction(nn.Module):
-    """``Q(obs, act)``, squeezed to ``(batch,)``."""
-
-    def __init__(self, obs_dim, act_dim, hidden_sizes, activation):
-        super().__init__()
-        self.q = mlp([obs_dim + act_dim, *hidden_sizes, 1], activation)
-
-    def forward(self, obs, act):
-        """Q(obs, act) per sample."""
-        return torch.squeeze(self.q(torch.cat([obs, act], dim=-1)), -1)
+__all__ = ["MLPActor", "MLPQFunction", "MLPActorCritic"]
 
 
 class MLPActorCritic(nn.Module):

@@ -1,0 +1,132 @@
+"""Populations of seeds trained in ONE process (JAX): ``--seed 0 10 20 --population``, for
+every off-policy algorithm with a JAX learner (DDPG, TD3, SAC).
+
+Each seed keeps its own learner, environments, replay buffer and run folder, exactly as if it
+ran alone: the population steps the off-policy loop's own parts (``OffPolicyRun``) in
+lockstep and replaces only the update. Every update block of all members is ONE jitted call:
+the learners' states stacked along a leading axis and the single learner's pure
+``update_block`` and ``draw_noise`` ``vmap``-ed over it (Flajolet et al. 2022). On a CPU whose
+cores a single small agent cannot keep busy, K seeds then cost much less than K runs.
+"""
+import os
+
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from spinup.algos import registry  # noqa: E402
+from spinup.algos.common.checks import InputError  # noqa: E402
+from spinup.algos.common.off_policy import OffPolicyRun  # noqa: E402
+from spinup.algos.common.spec import build_learner  # noqa: E402
+
+
+class Population:
+    """The joint update of several JAX off-policy learners of one class with identical
+    hyperparameters. The stacked state is the truth during training; after each block every
+    learner gets its slice back, so acting, saving and checkpoints work per learner."""
+
+    def __init__(self, learners):
+        self.learners = list(learners)
+        lead = self.learners[0]
+        self.stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *[m.state for m in learners])
+        self._update = jax.jit(jax.vmap(lead.update_block))
+        # Each member's own key, split exactly as its learner alone would split it.
+        self._draw = jax.jit(jax.vmap(lead.draw_noise, in_axes=(0, None, None)),
+                             static_argnums=(1, 2))
+        self.dtype = lead.dtype
+
+    def update(self, blocks):
+        """One block of updates for every member (``blocks``: one dict of minibatches
+        ``[n_updates, batch, ...]`` per member); returns one info dict per member."""
+        data = {k: np.stack([np.asarray(b[k], self.dtype) for b in blocks]) for k in blocks[0]}
+        n_updates, batch_size = data["rew"].shape[1:3]
+        keys, noise = self._draw(self.stacked.key, n_updates, batch_size)
+        self.stacked, info = self._update(self.stacked._replace(key=keys), data, noise)
+        info = jax.device_get(info)
+        out = []
+        for i, learner in enumerate(self.learners):
+            learner.state = jax.tree.map(lambda x: x[i], self.stacked)
+            learner.actor.stale()
+            out.append({k: v[i] for k, v in info.items()})
+        return out
+
+    def sync(self):
+        """Block until queued device work is done."""
+        jax.block_until_ready(self.stacked)
+
+
+def check_population(algo, seeds):
+    """A population needs a JAX off-policy algorithm and at least two distinct seeds."""
+    record, backend = registry.lookup(algo)
+    if backend != "jax" or record.spec().family != "off_policy":
+        jax_off = [f"{a.name}_jax" for a in registry.ALGOS.values()
+                   if a.spec().family == "off_policy"]
+        hint = ("; PyTorch runs seeds as separate processes: drop --population and use "
+                "--num_workers N") if backend == "pytorch" else ""
+        raise InputError(f"--population trains seeds together with JAX's vmap and exists for "
+                         f"{', '.join(jax_off)}, not {algo}{hint}")
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise InputError(f"--population needs at least two distinct seeds, got "
+                         f"{list(seeds)}; e.g. --seed 0 10 20 --population")
+
+
+def train_population(algo, env_fn, seeds, output_dirs, **kwargs):
+    """Train ``algo`` (e.g. 'sac_jax') once per seed in ``seeds``, all in this process with
+    vmapped updates.
+
+    ``output_dirs`` gives each seed's run folder (what ``logger_kwargs['output_dir']`` would
+    be for a run alone); ``kwargs`` are any other arguments of the entry point (the same for
+    all members). Every member writes the run folder its seed alone would write. Returns the
+    learners."""
+    algo = registry.resolve(algo)
+    check_population(algo, list(seeds))
+    if len(output_dirs) != len(seeds):
+        raise InputError(f"{len(seeds)} seeds but {len(output_dirs)} output folders")
+    spec, learner_cls = registry.spec(algo), registry.learner_class(algo)
+    checked = []  # every member's arguments, before any folder is written
+    try:
+        for seed, out in zip(seeds, output_dirs):
+            env = env_fn()
+            checked.append((env, None))
+            kw = dict(kwargs, seed=seed, logger_kwargs=dict(
+                kwargs.get("logger_kwargs") or {}, output_dir=out))
+            checked[-1] = (env, registry.check_args(algo, kw, env))
+    except BaseException:
+        for env, _ in checked:
+            env.close()
+        raise
+    runs = [OffPolicyRun(spec, algo, env_fn, env, build_learner(spec, learner_cls, args, env),
+                         args) for env, args in checked]
+    run_in_lockstep(runs, Population([r.learner for r in runs]))
+    return [r.learner for r in runs]
+
+
+def run_in_lockstep(runs, population):
+    """The off-policy loop of ``train`` over several runs at once (the same arguments but the
+    seed): every run steps its envs, then one joint update block; each run logs the joint
+    block's time as its own update time."""
+    lead, args = runs[0], runs[0].args
+    try:
+        for epoch in range(lead.first_epoch(), args["epochs"]):
+            with lead.profiler.region("epoch", epoch):
+                for t in lead.epoch_steps(epoch):
+                    for run in runs:
+                        run.step(t)
+                    if lead.update_due(t):
+                        batches = [run.sample_batches() for run in runs]
+                        with lead.timer.phase("update", sync=population.sync), \
+                                lead.profiler.region("update", epoch):
+                            infos = population.update(batches)
+                        for run, info in zip(runs, infos):
+                            if run is not lead:
+                                run.timer.add("update", lead.timer.last)
+                            run.record_update(info, epoch, t)
+                    for run in runs:
+                        run.bar.update(t)
+                for run in runs:
+                    run.end_epoch(epoch)
+    finally:
+        for run in runs:
+            run.close()

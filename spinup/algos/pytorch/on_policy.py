@@ -1,0 +1,289 @@
+"""What the on-policy learners (VPG, PPO) share in PyTorch: the networks (a Gaussian or
+categorical actor ``pi`` and a value critic ``v``; canonical names 'pi/<i>/w', 'pi/log_std',
+'v/<i>/w', ...; see spinup/algos/pytorch/nets.py) and ``OnPolicyLearner``, everything a learner
+does but its losses and its update: building the networks and their two Adam optimizers,
+acting, parameters, checkpoints, saving. The JAX twin is spinup/algos/jax/on_policy.py."""
+import os.path as osp
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.distributions.categorical import Categorical
+from torch.distributions.normal import Normal
+
+from spinup.algos.common.envs import obs_dim, space_kind
+from spinup.algos.common.learner import check_params
+from spinup.algos.common.nets import init_stochastic_actor_critic
+from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic
+from spinup.algos.pytorch import nets
+from spinup.algos.pytorch.nets import mlp
+from spinup.utils.errors import RunFileError
+from spinup.utils.serialization_utils import load_torch, save_torch
+
+MODEL_FILE = "model.pt"
+NETS = ("pi", "v")
+
+
+# ----------------------------------------------------------------------------------------------
+# Networks
+# ----------------------------------------------------------------------------------------------
+class Actor(nn.Module):
+    """A policy: ``distribution(obs)`` and ``log_prob_from_distribution(pi, act)``."""
+
+    def forward(self, obs, act=None):
+        """The action distribution at ``obs`` and, given ``act``, its log-likelihood."""
+        pi = self.distribution(obs)
+        logp_a = None if act is None else self.log_prob_from_distribution(pi, act)
+        return pi, logp_a
+
+
+class MLPCategoricalActor(Actor):
+    """A categorical distribution over ``act_n`` actions from an MLP's logits."""
+
+    def __init__(self, obs_dim, act_n, hidden_sizes, activation):
+        super().__init__()
+        self.logits_net = mlp([obs_dim, *hidden_sizes, act_n], activation)
+
+    def distribution(self, obs):
+        """The categorical distribution at ``obs``."""
+        # No argument validation: it costs time every step, and a diverged (NaN) policy must
+        # reach the training loop's finite-loss check, which explains what went wrong.
+        return Categorical(logits=self.logits_net(obs), validate_args=False)
+
+    def log_prob_from_distribution(self, pi, act):
+        """log pi(act) for integer actions."""
+        return pi.log_prob(act)
+
+    def mode(self, obs):
+        """The most likely action at ``obs``."""
+        return self.logits_net(obs).argmax(-1)
+
+    @staticmethod
+    def noise(shape, dtype, device, generator=None):
+        """The draws ``distribution(obs).sample()`` would take from ``generator`` (torch's
+        global one by default), for logits of ``shape``, as Gumbel noise: torch samples
+        argmax(probs / q), q ~ Exp(1), which is argmax(logits + noise) with noise = -log q
+        (the NumPy acting path)."""
+        q = torch.empty(shape, dtype=dtype, device=device).exponential_(generator=generator)
+        return -q.log()
+
+
+class MLPGaussianActor(Actor):
+    """A diagonal Gaussian: an MLP's mean and a state-independent ``log_std``."""
+
+    def __init__(self, obs_dim, act_dim, hidden_sizes, activation):
+        super().__init__()
+        # State-independent: exploration noise is learned, not predicted per state.
+        self.log_std = nn.Parameter(torch.full((act_dim,), -0.5))
+        self.mu_net = mlp([obs_dim, *hidden_sizes, act_dim], activation)
+
+    def distribution(self, obs):
+        """The diagonal Gaussian at ``obs``."""
+        return Normal(self.mu_net(obs), torch.exp(self.log_std), validate_args=False)
+
+    def log_prob_from_distribution(self, pi, act):
+        """log pi(act), summed over the independent action dimensions."""
+        return pi.log_prob(act).sum(axis=-1)  # independent action dimensions
+
+    def mode(self, obs):
+        """The mean action at ``obs``."""
+        return self.mu_net(obs)
+
+    @staticmethod
+    def noise(shape, dtype, device, generator=None):
+        """The draws ``distribution(obs).sample()`` would take from ``generator`` (torch's
+        global one by default), for a mean of ``shape``: standard normals, the sample being
+        mu + std * noise."""
+        return torch.randn(shape, dtype=dtype, device=device, generator=generator)
+
+
+class MLPCritic(nn.Module):
+    """V(obs), squeezed to ``(batch,)``."""
+
+    def __init__(self, obs_dim, hidden_sizes, activation):
+        super().__init__()
+        self.v_net = mlp([obs_dim, *hidden_sizes, 1], activation)
+
+    def forward(self, obs):
+        """V(obs) per sample."""
+        return torch.squeeze(self.v_net(obs), -1)
+
+
+class MLPActorCritic(nn.Module):
+    """The actor ``pi`` (Gaussian for a Box, categorical for Discrete) and the critic ``v``."""
+
+    def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh"):
+        super().__init__()
+        obs_dim = obs_space.shape[0]
+        if space_kind(act_space) == "box":
+            self.pi = MLPGaussianActor(obs_dim, int(np.prod(act_space.shape)), hidden_sizes,
+                                       activation)
+        else:
+            self.pi = MLPCategoricalActor(obs_dim, int(act_space.n), hidden_sizes, activation)
+        self.v = MLPCritic(obs_dim, hidden_sizes, activation)
+
+    @torch.no_grad()
+    def step(self, obs):
+        """(a ~ pi(.|obs), V(obs), logp(a))."""
+        pi = self.pi.distribution(obs)
+        a = pi.sample()
+        return a, self.v(obs), self.pi.log_prob_from_distribution(pi, a)
+
+    @torch.no_grad()
+    def act(self, obs, deterministic=False):
+        """The mode of pi(.|obs) when ``deterministic``, else a sample."""
+        return self.pi.mode(obs) if deterministic else self.pi.distribution(obs).sample()
+
+
+# ----------------------------------------------------------------------------------------------
+# Learner
+# ----------------------------------------------------------------------------------------------
+class OnPolicyLearner:
+    """The actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``) and all but the
+    update: a subclass adds its losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
+
+    def __init__(self, obs_space, act_space, hidden_sizes, activation, *, pi_lr, vf_lr, seed,
+                 dtype, device):
+        self.device = nets.resolve_device(device)
+        self.np_dtype = np.dtype(dtype)  # float64 for parity tests
+        self.dtype = getattr(torch, self.np_dtype.name)
+        self.discrete = space_kind(act_space) == "discrete"
+        self.act_shape = () if self.discrete else act_space.shape
+        self.activation = activation
+        self.ac, self.gen = self._build(obs_space, act_space, hidden_sizes, activation, seed)
+        self.ac.to(self.device, self.dtype)
+        # Acting runs in NumPy on a copy of the networks (a module call per env step would
+        # cost several times the forward pass); whatever changes them marks the copy stale.
+        # Sampling still draws from torch: the numbers .sample() would draw from self.gen.
+        self.actor_critic = Mirror(self.numpy_actor_critic)
+        self.set_params(init_stochastic_actor_critic(obs_dim(obs_space), act_space,
+                                                     hidden_sizes, seed))
+        self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
+        self.vf_optimizer = torch.optim.Adam(self.ac.v.parameters(), lr=vf_lr)
+
+    def _build(self, obs_space, act_space, hidden_sizes, activation, seed):
+        """The actor-critic, and the generator its actions are sampled from, seeded with
+        ``seed``. Earlier versions seeded torch's global generator, built the modules (whose
+        default init, overwritten by the canonical parameters, draws from the CPU generator)
+        and then sampled from the global generator: on the CPU, the learner's generator
+        starts where that left it, so runs keep their numbers; the global one is untouched."""
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(seed)
+            ac = MLPActorCritic(obs_space, act_space, hidden_sizes, activation)
+            after_init = torch.get_rng_state()
+        gen = torch.Generator(device=self.device).manual_seed(seed)
+        if self.device.type == "cpu":
+            gen.set_state(after_init)
+        return ac, gen
+
+    # -- acting ----------------------------------------------------------------------------
+    def step(self, obs):
+        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy (with a leading N for a
+        batch of observations ``[N, obs_dim]``), computed in NumPy."""
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        a, v, logp = ac.step(obs, self._noise(ac.noise_shape(obs)))
+        return self._action(a), v, logp
+
+    def sample_logp(self, obs):
+        """``step`` without V(obs): (a, logp(a)), from the same draw of the noise stream. The
+        training loop takes this one and computes the values of a whole path at once."""
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        a, logp = ac.sample_logp(obs, self._noise(ac.noise_shape(obs)))
+        return self._action(a), logp
+
+    def value(self, obs):
+        """V(obs) as NumPy."""
+        return np.asarray(self.actor_critic.get().value(self._obs(obs)))
+
+    def act(self, obs, deterministic=True):
+        """The action for ``obs``: the mean (Box) or the most likely action (Discrete) when
+        ``deterministic``, else a sample."""
+        obs, ac = self._obs(obs), self.actor_critic.get()
+        noise = None if deterministic else self._noise(ac.noise_shape(obs))
+        return self._action(ac.act(obs, noise))
+
+    def numpy_actor_critic(self):
+        """The actor and critic in NumPy, from the current parameters (what acting runs)."""
+        return VPGActorCritic(self.get_params(), self.activation, self.discrete)
+
+    def _noise(self, shape):
+        """The draws of one ``.sample()`` of shape ``shape``, from the learner's generator."""
+        return self.ac.pi.noise(shape, self.dtype, self.device, self.gen).cpu().numpy()
+
+    # -- parameters, checkpoints, saving ---------------------------------------------------
+    def get_params(self):
+        """Actor and critic as canonical NumPy arrays ('pi/0/w', 'pi/log_std', 'v/0/w'...)."""
+        return self._canonical()
+
+    def set_params(self, params):
+        """Load canonical parameters; optimizer states are kept. Unknown or missing names
+        (KeyError) and wrong shapes (ValueError) are refused before anything changes."""
+        check_params(params, self.get_params())
+        for net in NETS:
+            nets.from_canonical(params, getattr(self.ac, net), net)
+        self.actor_critic.stale()
+
+    def state_dict(self):
+        """Parameters, both optimizers' states and the action-sampling generator."""
+        state = {f"params/{k}": v for k, v in self.get_params().items()}
+        state.update(nets.optimizer_state(self.pi_optimizer, "pi_opt"))
+        state.update(nets.optimizer_state(self.vf_optimizer, "vf_opt"))
+        state["rng/gen"] = self.gen.get_state().cpu().numpy()
+        return state
+
+    def load_state_dict(self, state):
+        """The inverse of ``state_dict``; also reads checkpoints written when sampling drew
+        from torch's global generator ('rng/torch')."""
+        self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
+        nets.load_optimizer_state(self.pi_optimizer, state, "pi_opt", self.device)
+        nets.load_optimizer_state(self.vf_optimizer, state, "vf_opt", self.device)
+        if "rng/gen" in state:
+            self.gen.set_state(torch.as_tensor(state["rng/gen"], dtype=torch.uint8))
+        elif "rng/torch" in state:
+            # The global CPU generator: the sampling stream on the CPU. On a GPU those
+            # checkpoints held no sampling state, and resuming restarted it from the seed.
+            if self.device.type == "cpu":
+                self.gen.set_state(torch.as_tensor(state["rng/torch"], dtype=torch.uint8))
+        else:
+            raise KeyError("checkpoint has no action-sampling generator state "
+                           "('rng/gen', or 'rng/torch' in older checkpoints)")
+
+    def sync(self):
+        """Block until queued device work is done (so timers charge it to the right phase)."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def save(self, model_dir):
+        """``<model_dir>/model.pt``: the actor-critic's state_dict, written atomically."""
+        return save_torch(osp.join(model_dir, MODEL_FILE), self.ac.state_dict())
+
+    def load(self, model_dir):
+        """Read what ``save`` wrote (``weights_only``); returns the learner."""
+        path = osp.join(model_dir, MODEL_FILE)
+        try:
+            self.ac.load_state_dict(load_torch(path, self.device, "saved model"))
+        except (RuntimeError, KeyError, TypeError, AttributeError) as e:
+            raise RunFileError(f"{path}: saved model does not match the run's networks "
+                               f"({str(e).splitlines()[0]})") from None
+        finally:
+            self.actor_critic.stale()  # a failed load may have changed some of the weights
+        return self
+
+    # -- conversions -----------------------------------------------------------------------
+    def _canonical(self, grad=False):
+        """Both nets' parameters (or, with ``grad``, their gradients) by canonical name."""
+        return {k: v for net in NETS
+                for k, v in nets.to_canonical(getattr(self.ac, net), net, grad=grad).items()}
+
+    def _obs(self, obs):
+        return np.asarray(obs, dtype=self.np_dtype)
+
+    def _action(self, a):
+        if self.discrete:
+            return np.asarray(a, dtype=np.int64)
+        return a.reshape(*a.shape[:-1], *self.act_shape)
+
+    def _tensors(self, batch):
+        return {k: torch.as_tensor(v, device=self.device,
+                                   dtype=self.dtype if v.dtype.kind == "f" else None)
+                for k, v in batch.items()}
