@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${SPINUP_BENCH_DATA:-data/hc_benchmark}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} SPINUP_NO_PROGRESS=1
+mkdir -p "$(dirname "$data")"
 runs=("$@")
 if [ ${#runs[@]} -eq 0 ]; then
     for a in td3_jax vpg_jax vpg_pytorch td3_pytorch ppo_jax sac_jax ddpg_jax ppo_pytorch \
