@@ -20,6 +20,8 @@ from spinup.algos.jax.ddpg.ddpg import DDPGLearner as JaxLearner
 from spinup.algos.jax.td3.td3 import TD3Learner as JaxTD3
 from spinup.algos.pytorch.ddpg.ddpg import DDPGLearner as TorchLearner
 from spinup.algos.pytorch.td3.td3 import TD3Learner as TorchTD3
+from tests.helpers import parity
+from tests.helpers.parity import assert_close, moved_targets, rel_err
 
 OBS_DIM, ACT_DIM, HIDDEN = 5, 2, (32, 32)
 ACT_LIMIT = np.array([1.0, 2.0], np.float32)  # per-dimension limits
@@ -27,38 +29,17 @@ SPACES = dict(obs_space=gym.spaces.Box(-np.inf, np.inf, (OBS_DIM,)),
               act_space=gym.spaces.Box(-ACT_LIMIT, ACT_LIMIT))
 LEARNER_KW = dict(**SPACES, hidden_sizes=HIDDEN, activation="relu", gamma=0.9, polyak=0.8,
                   pi_lr=1e-2, q_lr=1e-2, act_noise=0.1, seed=0, dtype="float64")
-RTOL = 1e-5
-
-
-def rel_err(a, b):
-    """Largest difference relative to the largest magnitude of the reference array."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
-
-
-def assert_close(a, b, what):
-    err = rel_err(a, b)
-    assert err <= RTOL, f"{what}: relative error {err:.2e} > {RTOL}"
 
 
 def start_params(seed=0):
     """Canonical initial weights with targets moved away from the online nets, so that using
     the wrong nets, or the polyak average written backwards, shows."""
-    params = init_deterministic_actor_critic(OBS_DIM, ACT_DIM, HIDDEN, seed, ("q",))
-    rng = np.random.default_rng(seed + 100)
-    for k in params:
-        if "_targ/" in k:
-            params[k] = params[k] + 0.1 * rng.standard_normal(params[k].shape)
-    return {k: v.astype(np.float64) for k, v in params.items()}
+    return moved_targets(init_deterministic_actor_critic(OBS_DIM, ACT_DIM, HIDDEN, seed, ("q",)),
+                         seed)
 
 
 def make_batches(n, batch=64, seed=0):
-    rng = np.random.default_rng(seed)
-    shape = (n, batch)
-    return dict(obs=rng.standard_normal(shape + (OBS_DIM,)),
-                act=rng.uniform(-1, 1, shape + (ACT_DIM,)) * ACT_LIMIT,
-                rew=rng.standard_normal(shape), obs2=rng.standard_normal(shape + (OBS_DIM,)),
-                done=(rng.uniform(size=shape) < 0.2).astype(np.float64))
+    return parity.make_batches(n, OBS_DIM, ACT_LIMIT, batch, seed)
 
 
 def reference(params, batch, gamma):

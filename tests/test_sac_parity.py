@@ -19,6 +19,8 @@ import gymnasium as gym
 from spinup.algos.common.nets import init_squashed_gaussian_actor_critic
 from spinup.algos.jax.sac.sac import SACLearner as JaxLearner
 from spinup.algos.pytorch.sac.sac import SACLearner as TorchLearner
+from tests.helpers import parity
+from tests.helpers.parity import assert_close, moved_targets, rel_err
 
 OBS_DIM, ACT_DIM, HIDDEN = 5, 2, (32, 32)
 MEAN, LOG_STD = len(HIDDEN), len(HIDDEN) + 1  # the actor's heads: 'pi/2', 'pi/3'
@@ -29,40 +31,20 @@ LEARNER_KW = dict(obs_space=gym.spaces.Box(-np.inf, np.inf, (OBS_DIM,)),
                   seed=0, dtype="float64")
 ALPHAS = [0.2, "auto"]
 LOG_ALPHA = 0.3  # the learned temperature's starting point in these tests (not 0: alpha != 1)
-RTOL = 1e-5
-
-
-def rel_err(a, b):
-    """Largest difference relative to the largest magnitude of the reference array."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
-
-
-def assert_close(a, b, what):
-    err = rel_err(a, b)
-    assert err <= RTOL, f"{what}: relative error {err:.2e} > {RTOL}"
 
 
 def start_params(alpha, seed=0):
     """Canonical initial weights with targets moved away from the online nets (so that the
     direction of the polyak average shows) and, for a learned alpha, log_alpha = LOG_ALPHA."""
-    params = init_squashed_gaussian_actor_critic(OBS_DIM, ACT_DIM, HIDDEN, seed)
-    rng = np.random.default_rng(seed + 100)
-    for k in params:
-        if "_targ/" in k:
-            params[k] = params[k] + 0.1 * rng.standard_normal(params[k].shape)
+    params = moved_targets(init_squashed_gaussian_actor_critic(OBS_DIM, ACT_DIM, HIDDEN, seed),
+                           seed)
     if alpha == "auto":
         params["alpha/log_alpha"] = np.array(LOG_ALPHA)
-    return {k: np.asarray(v, np.float64) for k, v in params.items()}
+    return params
 
 
 def make_batches(n, batch=64, seed=0):
-    rng = np.random.default_rng(seed)
-    shape = (n, batch)
-    return dict(obs=rng.standard_normal(shape + (OBS_DIM,)),
-                act=rng.uniform(-1, 1, shape + (ACT_DIM,)) * ACT_LIMIT,
-                rew=rng.standard_normal(shape), obs2=rng.standard_normal(shape + (OBS_DIM,)),
-                done=(rng.uniform(size=shape) < 0.2).astype(np.float64))
+    return parity.make_batches(n, OBS_DIM, ACT_LIMIT, batch, seed)
 
 
 def make_noise(n, batch=64, seed=1):

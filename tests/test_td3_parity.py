@@ -19,6 +19,8 @@ import gymnasium as gym
 from spinup.algos.common.td3 import init_td3_params
 from spinup.algos.jax.td3.td3 import TD3Learner as JaxLearner
 from spinup.algos.pytorch.td3.td3 import TD3Learner as TorchLearner
+from tests.helpers import parity
+from tests.helpers.parity import assert_close, moved_targets, rel_err
 
 OBS_DIM, ACT_DIM, HIDDEN = 5, 2, (32, 32)
 # Per-dimension limits, and enough target noise that its clip is exercised.
@@ -28,38 +30,16 @@ LEARNER_KW = dict(obs_space=gym.spaces.Box(-np.inf, np.inf, (OBS_DIM,)),
                   hidden_sizes=HIDDEN, activation="relu", gamma=0.9, polyak=0.8, pi_lr=1e-2,
                   q_lr=1e-2, target_noise=0.5, noise_clip=0.5, policy_delay=2, seed=0,
                   dtype="float64")
-RTOL = 1e-5
-
-
-def rel_err(a, b):
-    """Largest difference relative to the largest magnitude of the reference array."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
-
-
-def assert_close(a, b, what):
-    err = rel_err(a, b)
-    assert err <= RTOL, f"{what}: relative error {err:.2e} > {RTOL}"
 
 
 def start_params(seed=0):
     """Canonical initial weights with targets moved away from the online nets, so that the
     direction of the polyak average shows."""
-    params = init_td3_params(OBS_DIM, ACT_DIM, HIDDEN, seed)
-    rng = np.random.default_rng(seed + 100)
-    for k in params:
-        if "_targ/" in k:
-            params[k] = params[k] + 0.1 * rng.standard_normal(params[k].shape)
-    return {k: v.astype(np.float64) for k, v in params.items()}
+    return moved_targets(init_td3_params(OBS_DIM, ACT_DIM, HIDDEN, seed), seed)
 
 
 def make_batches(n, batch=64, seed=0):
-    rng = np.random.default_rng(seed)
-    shape = (n, batch)
-    return dict(obs=rng.standard_normal(shape + (OBS_DIM,)),
-                act=rng.uniform(-1, 1, shape + (ACT_DIM,)) * ACT_LIMIT,
-                rew=rng.standard_normal(shape), obs2=rng.standard_normal(shape + (OBS_DIM,)),
-                done=(rng.uniform(size=shape) < 0.2).astype(np.float64))
+    return parity.make_batches(n, OBS_DIM, ACT_LIMIT, batch, seed)
 
 
 def make_eps(n, batch=64, seed=1):

@@ -19,11 +19,6 @@ ac_kwargs (dict): The actor and critic: ``hidden_sizes`` (default (256, 256)) an
     ``activation`` (default 'relu'; a name such as 'tanh', or a framework's activation).
     The actor is ``act_limit * tanh(mlp(obs))``; the critic Q is an MLP on
     ``concat(obs, act)``.""",
-    pi_lr="pi_lr (float): Learning rate for policy.",
-    q_lr="q_lr (float): Learning rate for Q-networks.",
-    act_noise="""\
-act_noise (float): Stddev for Gaussian exploration noise added to policy at training
-    time. (At test time, no noise is added.)""",
 )
 
 

@@ -31,6 +31,11 @@ ARG_DOCS = dict(
 env_fn : A function which creates a copy of the environment (gymnasium API), e.g.
     ``spinup.algos.common.envs.EnvFn('HalfCheetah-v4')``. Observations must be a flat Box;
     actions a bounded, symmetric Box.""",
+    pi_lr="pi_lr (float): Learning rate for policy.",
+    q_lr="q_lr (float): Learning rate for Q-networks.",
+    act_noise="""\
+act_noise (float): Stddev for Gaussian exploration noise added to policy at training
+    time. (At test time, no noise is added.)""",
     replay_size="replay_size (int): Maximum length of replay buffer.",
     gamma="gamma (float): Discount factor. (Always between 0 and 1.)",
     polyak=r"""polyak (float): Interpolation factor in polyak averaging for target networks.

@@ -22,6 +22,15 @@ env_fn : A function which creates a copy of the environment (gymnasium API), e.g
     steps_per_epoch="""\
 steps_per_epoch (int): Number of steps of interaction (state-action pairs) between the
     agent and the environment in each epoch, i.e. the batch of one update.""",
+    ac_kwargs="""\
+ac_kwargs (dict): Network shape for the actor and the critic: ``hidden_sizes`` (list of
+    positive ints, default (64,64)) and ``activation`` (a name such as 'tanh' or 'relu', or
+    a framework activation; default 'tanh'). The Gaussian actor has a state-independent
+    ``log_std`` initialised to -0.5.""",
+    pi_lr="pi_lr (float): Learning rate for the policy optimizer (Adam).",
+    vf_lr="vf_lr (float): Learning rate for the value function optimizer (Adam).",
+    train_v_iters="""\
+train_v_iters (int): Number of gradient steps on the value function per epoch.""",
     gamma="gamma (float): Discount factor, in [0, 1].",
     lam="lam (float): Lambda for GAE-Lambda, in [0, 1].",
     max_ep_len="""\

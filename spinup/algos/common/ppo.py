@@ -16,23 +16,15 @@ PPO_UPDATE_KEYS = ("LossPi", "LossV", "DeltaLossPi", "DeltaLossV", "Entropy", "K
                    "StopIter")
 
 ARG_DOCS = dict(
-    ac_kwargs="""\
-ac_kwargs (dict): Network shape for the actor and the critic: ``hidden_sizes`` (list of
-    positive ints, default (64,64)) and ``activation`` (a name such as 'tanh' or 'relu', or
-    a framework activation; default 'tanh'). The Gaussian actor has a state-independent
-    ``log_std`` initialised to -0.5.""",
     clip_ratio="""\
 clip_ratio (float): Hyperparameter for clipping in the policy objective. Roughly: how far
     can the new policy go from the old policy while still profiting (improving the
     objective function)? The new policy can still go farther than the clip_ratio says, but
     it doesn't help on the objective anymore. (Usually small, 0.1 to 0.3.) Typically
     denoted by :math:`\\epsilon`.""",
-    pi_lr="pi_lr (float): Learning rate for the policy optimizer (Adam).",
-    vf_lr="vf_lr (float): Learning rate for the value function optimizer (Adam).",
     train_pi_iters="""\
 train_pi_iters (int): Maximum number of gradient descent steps to take on the policy loss
     per epoch. (Early stopping may cause the optimizer to take fewer than this.)""",
-    train_v_iters="train_v_iters (int): Number of gradient steps on the value function per epoch.",
     target_kl="""\
 target_kl (float): Roughly what KL divergence we think is appropriate between new and old
     policies after an update. This will get used for early stopping: the policy phase stops

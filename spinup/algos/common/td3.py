@@ -20,11 +20,6 @@ ac_kwargs (dict): The actor and critics: ``hidden_sizes`` (default (256, 256)) a
     ``activation`` (default 'relu'; a name such as 'tanh', or a framework's activation).
     The actor is ``act_limit * tanh(mlp(obs))``; the critics Q1, Q2 are MLPs on
     ``concat(obs, act)``.""",
-    pi_lr="pi_lr (float): Learning rate for policy.",
-    q_lr="q_lr (float): Learning rate for Q-networks.",
-    act_noise="""\
-act_noise (float): Stddev for Gaussian exploration noise added to policy at training
-    time. (At test time, no noise is added.)""",
     target_noise="""\
 target_noise (float): Stddev for smoothing noise added to target policy (drawn per sample
     and per action dimension).""",

@@ -16,16 +16,9 @@ DEFAULTS = dict(
 # What update() returns, in the order SpinningUp logs it.
 VPG_UPDATE_KEYS = ("LossPi", "LossV", "DeltaLossPi", "DeltaLossV", "Entropy", "KL")
 
-ARG_DOCS = dict(
-    ac_kwargs="""\
-ac_kwargs (dict): Network shape for the actor and the critic: ``hidden_sizes`` (list of
-    positive ints, default (64,64)) and ``activation`` (a name such as 'tanh' or 'relu', or
-    a framework activation; default 'tanh'). The Gaussian actor has a state-independent
-    ``log_std`` initialised to -0.5.""",
-    pi_lr="pi_lr (float): Learning rate for the policy optimizer (Adam).",
-    vf_lr="vf_lr (float): Learning rate for the value function optimizer (Adam).",
-    train_v_iters="train_v_iters (int): Number of gradient steps on the value function per epoch.",
-)
+# VPG's own arguments mean what they mean for PPO: the family documents them
+# (on_policy.ARG_DOCS).
+ARG_DOCS = {}
 
 
 def check(env, kw):

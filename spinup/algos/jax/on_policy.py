@@ -172,6 +172,11 @@ class MLPActorCritic:
 # ----------------------------------------------------------------------------------------------
 # Learner
 # ----------------------------------------------------------------------------------------------
+def compute_loss_v(ac, v_params, data):
+    """Mean squared error of V(obs) against the rewards-to-go."""
+    return ((ac.v.apply(v_params, data["obs"]) - data["ret"]) ** 2).mean()
+
+
 class OnPolicyState(NamedTuple):
     """Everything an update changes, as one pytree."""
     pi_params: Any
@@ -204,6 +209,22 @@ class OnPolicyLearner:
         # would in jitted code; the noise is drawn a block of calls at a time.
         self.actor_critic = Mirror(self.numpy_actor_critic)
         self.noise = nets.NoiseStream(jax.random.PRNGKey(seed), self.ac.dist.noise, self.dtype)
+
+    # -- the value phase, the same in every on-policy algorithm ------------------------------
+    def fit_value(self, v_params, vf_opt_state, data):
+        """``train_v_iters`` full-batch Adam steps on the value loss, in one lax.scan (pure;
+        inside the subclass's jitted update). Returns the new parameters and optimizer state,
+        and the loss before each step."""
+        def v_step(carry, _):
+            v_params, vf_opt_state = carry
+            loss_v, grads = jax.value_and_grad(compute_loss_v, argnums=1)(self.ac, v_params,
+                                                                          data)
+            updates, vf_opt_state = self.vf_optimizer.update(grads, vf_opt_state, v_params)
+            return (optax.apply_updates(v_params, updates), vf_opt_state), loss_v
+
+        (v_params, vf_opt_state), losses_v = jax.lax.scan(
+            v_step, (v_params, vf_opt_state), None, length=self.train_v_iters)
+        return v_params, vf_opt_state, losses_v
 
     # -- acting ----------------------------------------------------------------------------
     def step(self, obs):

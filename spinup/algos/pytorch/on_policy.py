@@ -138,6 +138,11 @@ class MLPActorCritic(nn.Module):
 # ----------------------------------------------------------------------------------------------
 # Learner
 # ----------------------------------------------------------------------------------------------
+def compute_loss_v(ac, data):
+    """Mean squared error of V(obs) against the rewards-to-go."""
+    return ((ac.v(data["obs"]) - data["ret"]) ** 2).mean()
+
+
 class OnPolicyLearner:
     """The actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``) and all but the
     update: a subclass adds its losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
@@ -175,6 +180,19 @@ class OnPolicyLearner:
         if self.device.type == "cpu":
             gen.set_state(after_init)
         return ac, gen
+
+    # -- the value phase, the same in every on-policy algorithm ------------------------------
+    def fit_value(self, data):
+        """``train_v_iters`` full-batch Adam steps on the value loss; returns the loss before
+        the first step."""
+        for i in range(self.train_v_iters):
+            loss_v = compute_loss_v(self.ac, data)
+            if i == 0:
+                loss_v_old = loss_v.detach()
+            self.vf_optimizer.zero_grad()
+            loss_v.backward()
+            self.vf_optimizer.step()
+        return loss_v_old
 
     # -- acting ----------------------------------------------------------------------------
     def step(self, obs):

@@ -12,7 +12,8 @@ import optax  # noqa: E402
 
 from spinup.algos.common.vpg import VPG_UPDATE_KEYS, SPEC  # noqa: E402
 from spinup.algos.common.spec import make_entry_point  # noqa: E402
-from spinup.algos.jax.on_policy import OnPolicyLearner, OnPolicyState  # noqa: E402
+from spinup.algos.jax.on_policy import (OnPolicyLearner, OnPolicyState,  # noqa: E402
+                                        compute_loss_v)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -24,11 +25,6 @@ def compute_loss_pi(ac, pi_params, data):
     logp, ent = ac.logp_and_entropy(pi_params, data["obs"], data["act"])
     loss_pi = -(logp * data["adv"]).mean()
     return loss_pi, (logp, ent.mean())
-
-
-def compute_loss_v(ac, v_params, data):
-    """Mean squared error of V(obs) against the rewards-to-go."""
-    return ((ac.v.apply(v_params, data["obs"]) - data["ret"]) ** 2).mean()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -58,15 +54,8 @@ class VPGLearner(OnPolicyLearner):
         loss_pi_new, (logp_new, _) = compute_loss_pi(self.ac, pi_params, data)
         kl = (data["logp"] - logp_new).mean()
 
-        def v_step(carry, _):
-            v_params, vf_opt_state = carry
-            loss_v, grads = jax.value_and_grad(compute_loss_v, argnums=1)(self.ac, v_params,
-                                                                          data)
-            updates, vf_opt_state = self.vf_optimizer.update(grads, vf_opt_state, v_params)
-            return (optax.apply_updates(v_params, updates), vf_opt_state), loss_v
-
-        (v_params, vf_opt_state), losses_v = jax.lax.scan(
-            v_step, (state.v_params, state.vf_opt_state), None, length=self.train_v_iters)
+        v_params, vf_opt_state, losses_v = self.fit_value(state.v_params, state.vf_opt_state,
+                                                          data)
         loss_v_old, loss_v_new = losses_v[0], compute_loss_v(self.ac, v_params, data)
 
         stats = jnp.stack([loss_pi, loss_v_old, loss_pi_new - loss_pi, loss_v_new - loss_v_old,

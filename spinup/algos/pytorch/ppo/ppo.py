@@ -5,7 +5,7 @@ import torch
 
 from spinup.algos.common.ppo import PPO_UPDATE_KEYS, SPEC
 from spinup.algos.common.spec import make_entry_point
-from spinup.algos.pytorch.on_policy import OnPolicyLearner
+from spinup.algos.pytorch.on_policy import OnPolicyLearner, compute_loss_v
 
 
 # ----------------------------------------------------------------------------------------------
@@ -25,11 +25,6 @@ def compute_loss_pi(ac, data, clip_ratio):
     clipped = ratio.gt(1 + clip_ratio) | ratio.lt(1 - clip_ratio)
     clip_frac = clipped.to(ratio.dtype).mean()
     return loss_pi, (logp, pi.entropy().mean(), kl, clip_frac)
-
-
-def compute_loss_v(ac, data):
-    """Mean squared error of V(obs) against the rewards-to-go."""
-    return ((ac.v(data["obs"]) - data["ret"]) ** 2).mean()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -81,11 +76,7 @@ class PPOLearner(OnPolicyLearner):
         with torch.no_grad():
             loss_pi_new, (_, _, kl, clip_frac) = compute_loss_pi(self.ac, data, self.clip_ratio)
 
-        for _ in range(self.train_v_iters):
-            loss_v = compute_loss_v(self.ac, data)
-            self.vf_optimizer.zero_grad()
-            loss_v.backward()
-            self.vf_optimizer.step()
+        self.fit_value(data)
         with torch.no_grad():
             loss_v_new = compute_loss_v(self.ac, data)
 

@@ -5,7 +5,7 @@ import torch
 
 from spinup.algos.common.vpg import VPG_UPDATE_KEYS, SPEC
 from spinup.algos.common.spec import make_entry_point
-from spinup.algos.pytorch.on_policy import OnPolicyLearner
+from spinup.algos.pytorch.on_policy import OnPolicyLearner, compute_loss_v
 
 
 # ----------------------------------------------------------------------------------------------
@@ -17,11 +17,6 @@ def compute_loss_pi(ac, data):
     pi, logp = ac.pi(data["obs"], data["act"])
     loss_pi = -(logp * data["adv"]).mean()
     return loss_pi, (logp, pi.entropy().mean())
-
-
-def compute_loss_v(ac, data):
-    """Mean squared error of V(obs) against the rewards-to-go."""
-    return ((ac.v(data["obs"]) - data["ret"]) ** 2).mean()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -51,13 +46,7 @@ class VPGLearner(OnPolicyLearner):
             loss_pi_new, (logp_new, _) = compute_loss_pi(self.ac, data)
             kl = (data["logp"] - logp_new).mean()
 
-        for i in range(self.train_v_iters):
-            loss_v = compute_loss_v(self.ac, data)
-            if i == 0:
-                loss_v_old = loss_v.detach()
-            self.vf_optimizer.zero_grad()
-            loss_v.backward()
-            self.vf_optimizer.step()
+        loss_v_old = self.fit_value(data)
         with torch.no_grad():
             loss_v_new = compute_loss_v(self.ac, data)
 
