@@ -13,13 +13,12 @@ import pytest
 import torch
 from gymnasium import spaces
 
+from spinup.algos import registry
 from spinup.algos.common import numpy_policy
 from spinup.algos.jax import nets as jax_nets
 from spinup.algos.jax.td3.td3 import TD3Learner as JaxTD3
 from spinup.algos.jax.vpg.vpg import VPGLearner as JaxVPG
 from spinup.algos.pytorch import nets as torch_nets
-from spinup.algos.pytorch.td3.td3 import TD3Learner as TorchTD3
-from spinup.algos.pytorch.vpg.vpg import VPGLearner as TorchVPG
 
 OBS = spaces.Box(-np.inf, np.inf, (17,), np.float64)  # HalfCheetah's shapes
 BOX = spaces.Box(-1.0, 1.0, (6,), np.float32)
@@ -36,16 +35,15 @@ def learner_obs_space(discrete):
 
 
 def td3(backend, **kw):
-    if backend == "jax":
-        return JaxTD3(OBS, BOX, hidden_sizes=(32, 32), **kw)
-    return TorchTD3(OBS, BOX, hidden_sizes=(32, 32), device="cpu", **kw)
+    kw = kw if backend == "jax" else dict(kw, device="cpu")
+    return registry.make_learner(f"td3_{backend}", OBS, BOX, hidden_sizes=(32, 32), **kw)
 
 
 def vpg(backend, discrete, seed=0):
     obs_space, act_space = (CARTPOLE_OBS, DISCRETE) if discrete else (OBS, BOX)
-    cls = JaxVPG if backend == "jax" else TorchVPG
     kw = {} if backend == "jax" else dict(device="cpu")
-    return cls(obs_space, act_space, hidden_sizes=(16, 8), train_v_iters=2, seed=seed, **kw)
+    return registry.make_learner(f"vpg_{backend}", obs_space, act_space, hidden_sizes=(16, 8),
+                                 train_v_iters=2, seed=seed, **kw)
 
 
 @partial(jax.jit, static_argnums=0)

@@ -28,7 +28,7 @@ ACT_LIMIT = np.array([1.0, 2.0], np.float32)
 LEARNER_KW = dict(obs_space=gym.spaces.Box(-np.inf, np.inf, (OBS_DIM,)),
                   act_space=gym.spaces.Box(-ACT_LIMIT, ACT_LIMIT),
                   hidden_sizes=HIDDEN, activation="relu", gamma=0.9, polyak=0.8, pi_lr=1e-2,
-                  q_lr=1e-2, target_noise=0.5, noise_clip=0.5, policy_delay=2, seed=0,
+                  q_lr=1e-2, act_noise=0.1, target_noise=0.5, noise_clip=0.5, policy_delay=2, seed=0,
                   dtype="float64")
 
 

@@ -62,7 +62,7 @@ def setup(request):
 
 def test_same_initial_networks_for_the_same_seed():
     env = gym.make("HalfCheetah-v4")
-    kw = dict(hidden_sizes=(16, 8), seed=3)
+    kw = dict(KW, dtype="float32", seed=3)
     t = TorchLearner(env.observation_space, env.action_space, device="cpu", **kw).get_params()
     j = JaxLearner(env.observation_space, env.action_space, **kw).get_params()
     assert set(t) == set(j)

@@ -161,7 +161,7 @@ class RecordingLearner:
     bootstrap)."""
 
     def __init__(self, env):
-        self.inner = algo("jax").VPGLearner(env.observation_space, env.action_space, seed=0)
+        self.inner = registry.make_learner("vpg_jax", env.observation_space, env.action_space)
         self.calls = []  # (number of observations, V of the last one)
 
     def step(self, obs):
@@ -239,7 +239,7 @@ def test_nan_loss_stops_and_keeps_last_good_model(backend, tmp_path):
     assert "nan" in msg and "epoch 1" in msg and "last good model (epoch 0)" in msg
     assert str(tmp_path / "model") in msg
     env = gym.make("CartPole-v1")
-    learner = algo(backend).VPGLearner(env.observation_space, env.action_space, seed=0)
+    learner = registry.make_learner(f"vpg_{backend}", env.observation_space, env.action_space)
     params = learner.load(str(tmp_path / "model")).get_params()
     assert all(np.all(np.isfinite(v)) for v in params.values())
     _, rows = read_progress(tmp_path / "progress.txt")

@@ -20,10 +20,9 @@ class TD3Learner(OffPolicyLearner):
     NETS = ("pi", "q1", "q2")
     TARGET_NETS = ("pi", "q1", "q2")
 
-    def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu",
-                 gamma=0.99, polyak=0.995, pi_lr=1e-3, q_lr=1e-3, act_noise=0.1,
-                 target_noise=0.2, noise_clip=0.5, policy_delay=2, seed=0, dtype="float32",
-                 device=None):
+    def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu", *,
+                 gamma, polyak, pi_lr, q_lr, act_noise, target_noise, noise_clip, policy_delay,
+                 seed=0, dtype="float32", device=None):
         super().__init__(obs_space, act_space, activation, seed, dtype, device)
         self.gamma, self.polyak, self.policy_delay = gamma, polyak, policy_delay
         self.act_noise, self.target_noise, self.noise_clip = act_noise, target_noise, noise_clip

@@ -26,9 +26,8 @@ class VPGLearner(OnPolicyLearner):
     """The actor-critic, its two Adam optimizers, and VPG's update (acting, parameters and
     checkpoints: OnPolicyLearner)."""
 
-    def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh",
-                 pi_lr=3e-4, vf_lr=1e-3, train_v_iters=80, seed=0, dtype="float32",
-                 device=None):
+    def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh", *,
+                 pi_lr, vf_lr, train_v_iters, seed=0, dtype="float32", device=None):
         super().__init__(obs_space, act_space, hidden_sizes, activation, pi_lr=pi_lr,
                          vf_lr=vf_lr, seed=seed, dtype=dtype, device=device)
         self.train_v_iters = train_v_iters
