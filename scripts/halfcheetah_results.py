@@ -2,10 +2,12 @@
 run folders docs/results/runs/<algo>_<backend>_s<seed>/ (never typed by hand).
 
 Usage: python scripts/halfcheetah_results.py
-Return per run: TD3, average deterministic test return of the last epoch; VPG, average
-training-episode return of the last epoch. Curves: mean +- std over the seeds present. The
-tables of docs/results.md and the short one of README.md, between the ``<!-- tables: ... -->``
-markers, are rewritten from the same runs.
+Return per run: DDPG, TD3, SAC, average deterministic test return of the last epoch (SAC: its
+mean action); VPG, PPO, average training-episode return of the last epoch. Curves: mean +-
+std over the seeds present, one figure per algorithm and one with all five
+(halfcheetah_all.png: JAX solid, PyTorch dashed). The tables of docs/results.md and the short
+one of README.md, between the ``<!-- tables: ... -->`` markers, are rewritten from the same
+runs.
 """
 import csv
 import io
@@ -20,17 +22,25 @@ from spinup.utils import run_files
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), "..", "docs", "results")
 RESULTS_MD = osp.join(ROOT, "..", "results.md")
 README = osp.join(ROOT, "..", "..", "README.md")
-METRIC = {"td3": "AverageTestEpRet", "vpg": "AverageEpRet"}
-# Published figures (../shared/REFERENCE.md) and issue 11's targets, for the summary table.
+ALGOS = ("vpg", "ppo", "ddpg", "td3", "sac")
+ON_POLICY = ("vpg", "ppo")
+METRIC = {a: "AverageEpRet" if a in ON_POLICY else "AverageTestEpRet" for a in ALGOS}
+# The benchmark length of each algorithm (SpinningUp's HalfCheetah benchmark).
+STEPS = {a: 3_000_000 if a in ON_POLICY else 1_000_000 for a in ALGOS}
+# Published figures (../shared/REFERENCE.md) and the issues' targets (11: VPG, TD3; 22: PPO,
+# DDPG, SAC), for the summary table.
 PUBLISHED = {
     "td3": "TD3 paper 9567 +- 833; SpinningUp PyTorch ~9755; CleanRL torch 9583 +- 126, "
            "JAX 9346 +- 771; seed report JAX 5000 +- 300, torch 6000 +- 3500",
     "vpg": "SpinningUp ~630 at 3M; seed report -50 +- 50 (JAX), -50 +- 150 (torch) at 1M",
+    "ppo": "SpinningUp ~3260 at 3M (~1730 at 1M)",
+    "ddpg": "SpinningUp ~10120 at 1M; Tianshou 11719 +- 466 (max over 1M)",
+    "sac": "SpinningUp ~11460 at 1M; Tianshou 12139 +- 1049 (max over 1M)",
 }
-TARGET = {"td3": 9000, "vpg": 500}
-# Curves: VPG's training return moves a lot from epoch to epoch; its figure shows a trailing
-# mean over this many epochs (the tables never smooth).
-SMOOTH = {"td3": 1, "vpg": 10}
+TARGET = {"td3": 9000, "vpg": 500, "ppo": 2500, "ddpg": 8500, "sac": 10000}
+# Curves: the on-policy training return moves a lot from epoch to epoch; their figures show a
+# trailing mean over this many epochs (the tables never smooth).
+SMOOTH = {a: 10 if a in ON_POLICY else 1 for a in ALGOS}
 
 
 def smooth(y, window):
@@ -46,7 +56,7 @@ def load_runs():
     out = {}
     runs_dir = osp.join(ROOT, "runs")
     for name in sorted(os.listdir(runs_dir)):
-        m = re.fullmatch(r"(td3|vpg)_(jax|pytorch)_s(\d+)", name)
+        m = re.fullmatch(r"(%s)_(jax|pytorch)_s(\d+)" % "|".join(ALGOS), name)
         if not m:
             continue
         header, rows = run_files.read_progress(osp.join(runs_dir, name))
@@ -87,6 +97,33 @@ def plot(runs, algo, path):
                                   else ""))
     ax.set_title(f"{algo.upper()} on HalfCheetah-v4")
     ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def plot_all(runs, path):
+    """Every algorithm's curve on one figure, as SpinningUp's benchmark page draws them: the
+    mean over seeds with its +- std band, JAX solid, PyTorch dashed, one colour per
+    algorithm; on-policy curves smoothed as in their own figures."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7.2, 4.5))
+    colours = dict(zip(ALGOS, ("tab:gray", "tab:green", "tab:orange", "tab:blue", "tab:red")))
+    for (algo, backend), seeds in sorted(runs.items(), key=lambda kv: ALGOS.index(kv[0][0])):
+        n = min(len(c[METRIC[algo]]) for c in seeds.values())
+        y = np.stack([smooth(c[METRIC[algo]][:n], SMOOTH[algo]) for c in seeds.values()])
+        x = next(iter(seeds.values()))["TotalEnvInteracts"][:n]
+        mean, std = y.mean(0), y.std(0)
+        ax.plot(x, mean, color=colours[algo], linestyle="-" if backend == "jax" else "--",
+                label=f"{algo.upper()} {backend} ({len(seeds)})")
+        ax.fill_between(x, mean - std, mean + std, color=colours[algo], alpha=0.12)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("return (off-policy: test; on-policy: training, 10-epoch mean)", fontsize=8)
+    ax.set_title("HalfCheetah-v4: mean +- std over seeds (JAX solid, PyTorch dashed)",
+                 fontsize=9)
+    ax.legend(fontsize=7, ncol=2, title="algorithm backend (seeds)", title_fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
@@ -146,7 +183,9 @@ def runs_table(runs):
 
 
 # The README's short table: the published figure a user compares with first.
-HEADLINE = {"td3": "9567 +- 833 (TD3 paper), ~9755 (SpinningUp)", "vpg": "~630 (SpinningUp)"}
+HEADLINE = {"td3": "9567 +- 833 (TD3 paper), ~9755 (SpinningUp)", "vpg": "~630 (SpinningUp)",
+            "ppo": "~3260 (SpinningUp)", "ddpg": "~10120 (SpinningUp)",
+            "sac": "~11460 (SpinningUp)"}
 
 
 def readme_table(runs):
@@ -193,9 +232,10 @@ if __name__ == "__main__":
     text = csv_text(runs)
     with open(osp.join(ROOT, "halfcheetah_v4.csv"), "w", newline="") as f:
         f.write(text)
-    for algo in ("td3", "vpg"):
+    for algo in ALGOS:
         if any(a == algo for a, _ in runs):
             plot(runs, algo, osp.join(ROOT, f"halfcheetah_{algo}.png"))
+    plot_all(runs, osp.join(ROOT, "halfcheetah_all.png"))
     rewrite_between_markers(RESULTS_MD, results_md_body(runs))
     rewrite_between_markers(README, readme_body(runs))
     print(text)
