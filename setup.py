@@ -15,6 +15,7 @@ setup(
         "pillow",  # test_policy --video writes GIFs
         "imageio",  # ... and MP4s, with imageio-ffmpeg
         "snakeviz",
+        "tqdm",  # the progress bar
         "torch==2.13.0",
         "jax",
         "jaxlib",
@@ -26,6 +27,16 @@ setup(
         "ray": ["ray"],
         # MP4 video (test_policy --video x.mp4) needs an ffmpeg binary.
         "video": ["imageio-ffmpeg"],
-        "test": ["pytest", "pytest-timeout", "ray", "imageio-ffmpeg"],
+        # TensorBoard event files beside progress.txt (on when installed; utils/tensorboard.py
+        # says why this writer). Viewing them needs the tensorboard package.
+        "tensorboard": ["tensorboardX"],
+        # bench --peers: the libraries users would pick instead (Stable-Baselines3, SBX).
+        "peers": ["stable-baselines3", "sbx-rl"],
+        # SB3 alone for bench --peers --smoke: one 190 kB wheel whose dependencies are ours
+        # (SBX would add flax, orbax, tensorstore and tfp: ~31 MB of wheels, slow imports).
+        # tensorboard: a real server for tests/test_tensorboard.py; playwright drives Debian's
+        # chromium for tests/test_report.py (.ci/run installs chromium).
+        "test": ["pytest", "pytest-timeout", "ray", "imageio-ffmpeg", "stable-baselines3",
+                 "tensorboardX", "tensorboard", "playwright"],
     },
 )

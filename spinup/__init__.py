@@ -4,7 +4,10 @@
 ``from spinup import td3_jax`` imports JAX only.
 """
 import importlib
+import importlib.abc
+import importlib.util
 import os
+import sys
 
 # NumPy's OpenBLAS runs large products on all cores and its threads then spin for a while,
 # taking those cores from the update that follows (a VPG epoch's batched V(s) made PyTorch's
@@ -44,3 +47,39 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(list(globals()) + __all__)
+
+
+# SpinningUp's import paths for modules that live in another room here: each is the same
+# module object as the one it names (``spinup.utils.plot is spinup.commands.plot``). The
+# mapping sits at the package root, above the rooms, so that nothing under spinup/utils
+# imports from spinup/commands (docs/design.md, "SpinningUp's import paths").
+SPINUP_PATHS = {
+    "spinup.utils.run_utils": "spinup.commands.run_utils",
+    "spinup.utils.plot": "spinup.commands.plot",
+    "spinup.utils.test_policy": "spinup.commands.test_policy",
+}
+
+
+class _SpinupPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports a name of SPINUP_PATHS as the module it maps to."""
+
+    def __init__(self):
+        self.own_specs = {}
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in SPINUP_PATHS:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        module = importlib.import_module(SPINUP_PATHS[spec.name])
+        self.own_specs[spec.name] = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        # importlib has just set the alias's spec on the module; give it back its own.
+        module.__spec__ = self.own_specs[module.__spec__.name]
+
+
+if not any(isinstance(f, _SpinupPaths) for f in sys.meta_path):
+    sys.meta_path.insert(0, _SpinupPaths())

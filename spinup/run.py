@@ -2,9 +2,12 @@
 ``python -m spinup.run SUBCOMMAND ...``.
 
 Algorithm flags follow SpinningUp: values are read as Python literals when they parse as one
-(``3e-4``, ``(64,64)``, ``True``) and as strings otherwise; several values on one flag make a
-grid of experiments; ``--key[sh]`` gives the key a shorthand for variant names; ``--a:b`` sets
-``b`` inside the dict argument ``a``.
+(``3e-4``, ``(64,64)``, ``True``), ``dict(hidden_sizes=(32,32))`` and activation names
+(``torch.nn.Tanh``) too, all without eval (``parse_value``), and as strings otherwise; several
+values on one flag make a grid of experiments; ``--key[sh]`` gives the key a shorthand for
+variant names; ``--a:b`` sets ``b`` inside the dict argument ``a``. ``--cpu``/``--num_cpu N``
+(MPI processes in SpinningUp; there is no MPI here) is how many variants run at once, and
+``auto`` is this machine's cores.
 """
 import ast
 import difflib
@@ -15,7 +18,7 @@ import sys
 from textwrap import dedent
 
 from spinup.algos import registry
-from spinup.algos.common.checks import InputError
+from spinup.algos.common.checks import ACTIVATIONS, InputError, activation
 
 # Shortcut flag -> the argument it stands for.
 SUBSTITUTIONS = {
@@ -27,7 +30,8 @@ SUBSTITUTIONS = {
 }
 # Flags about how to run the grid, not arguments of the algorithm. Each takes one value.
 RUN_KEYS = ("exp_name", "data_dir", "datestamp", "num_workers", "num_cpu", "no_progress",
-            "engine", "address", "cpus_per_variant", "gpus_per_variant", "population")
+            "no_tensorboard", "engine", "address", "cpus_per_variant", "gpus_per_variant",
+            "population")
 
 # Subcommand -> "module:function" taking the remaining argv. Added as their features land.
 SUBCOMMANDS = {
@@ -37,6 +41,7 @@ SUBCOMMANDS = {
     "bench": "spinup.commands.bench:main",
     "resume": "spinup.commands.resume:main",
     "summarize": "spinup.commands.summarize:main",
+    "report": "spinup.commands.report:main",
 }
 
 HELP_FLAGS = ("--help", "-h", "help")
@@ -59,10 +64,13 @@ def usage():
             python -m spinup.run plot data/EXP_NAME
             python -m spinup.run resume data/EXP_NAME [--epochs N]   (continue killed runs)
             python -m spinup.run summarize data     (rank a grid's variants)
+            python -m spinup.run report data --out site   (a static site of the runs)
             python -m spinup.run test_policy data/EXP_NAME/EXP_NAME_s0 --video policy.gif
 
         Run flags (one value each): --exp_name NAME, --data_dir DIR, --dt (datestamp),
-        --num_workers N (variants run at once), --no_progress (no progress bar),
+        --num_workers N or --cpu N|auto (variants run at once; there is no MPI, each
+        variant is one process), --no_progress (no progress bar), --no_tensorboard (no
+        TensorBoard event files in the run folders),
         --engine local|ray (ray: --address HOST:PORT joins a cluster, else one starts here),
         --cpus_per_variant C, --gpus_per_variant G (resources reserved for each variant).
         --population (ddpg_jax, td3_jax, sac_jax: all --seed values in one process,
@@ -72,11 +80,80 @@ def usage():
         """)
 
 
-def parse_value(arg):
+# A dotted name starting with one of these is read as the activation it names (torch.nn.ReLU,
+# nn.Tanh, jax.nn.relu, F.relu, jnp.tanh): the forms SpinningUp's docs pass to --act.
+ACTIVATION_ROOTS = ("torch", "nn", "F", "jax", "jnp", "tf")
+_PARSE_ERRORS = (ValueError, SyntaxError, TypeError, MemoryError, RecursionError)
+
+
+def parse_value(arg, flag="value"):
+    """One flag value, read without eval: a Python literal (``3e-4``, ``(64,64)``, ``True``,
+    ``{'a': 1}``); ``dict(key=value, ...)`` and lists, tuples and dicts whose items are such
+    values; a dotted activation name (``torch.nn.Tanh`` reads as ``'tanh'``). Text that is
+    none of these and does not look like code is kept as a string (env ids, paths, names);
+    text that looks like code but is none of them is an InputError naming it."""
     try:
         return ast.literal_eval(arg)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+    except _PARSE_ERRORS:
+        pass
+    try:
+        tree = ast.parse(arg.strip(), mode="eval").body
+    except _PARSE_ERRORS:
         return arg
+    if not any(_is_code(n) for n in ast.walk(tree)):
+        return arg
+    return _read(tree, arg, flag)
+
+
+def _root(node):
+    """'torch' for torch.nn.ReLU; None for anything that is not a dotted name."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_code(node):
+    if isinstance(node, ast.Call):
+        return (isinstance(node.func, ast.Name) and node.func.id == "dict") or \
+            _root(node.func) in ACTIVATION_ROOTS
+    return isinstance(node, ast.Attribute) and _root(node) in ACTIVATION_ROOTS
+
+
+def _read(node, text, flag):
+    """The value of an expression made only of literals, dict(...) calls with keyword
+    arguments, containers, and activation names."""
+    def fail(why):
+        raise InputError(f"--{flag} {text!r}: cannot read {ast.unparse(node)!r}: {why}; "
+                         "accepted are literals, dict(key=value, ...) and activation names "
+                         "such as torch.nn.ReLU")
+    try:
+        return ast.literal_eval(node)
+    except _PARSE_ERRORS:
+        pass
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [_read(x, text, flag) for x in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_read(k, text, flag): _read(v, text, flag)
+                for k, v in zip(node.keys, node.values)}
+    if isinstance(node, ast.Call):
+        if _root(node.func) in ACTIVATION_ROOTS:
+            fail(f"give the activation itself ({ast.unparse(node.func)}), not a call of it")
+        if not (isinstance(node.func, ast.Name) and node.func.id == "dict"):
+            fail("the only call read is dict(...)")
+        if node.args or any(k.arg is None for k in node.keywords):
+            fail("dict(...) takes keyword arguments only here")
+        return {k.arg: _read(k.value, text, flag) for k in node.keywords}
+    if isinstance(node, ast.Attribute) and _root(node) in ACTIVATION_ROOTS:
+        try:
+            return activation(ast.unparse(node))
+        except InputError:
+            raise InputError(f"--{flag} {text!r}: {ast.unparse(node)!r} is not an activation "
+                             f"known here; expected one of {', '.join(ACTIVATIONS)} (as a name "
+                             "or a framework's, e.g. torch.nn.ReLU)") from None
+    if isinstance(node, ast.Name):
+        fail(f"{node.id} is a bare name; quote a string ('{node.id}')")
+    fail("not a literal")
 
 
 def parse_flags(args):
@@ -99,11 +176,20 @@ def parse_flags(args):
             raise InputError(f"{arg!r} comes before any flag; arguments look like "
                              "--flag value [value ...]")
         else:
-            arg_dict[key].append(parse_value(arg))
+            arg_dict[key].append(parse_value(arg, key) if key not in RUN_KEYS else
+                                 _plain_value(arg))
     for vals in arg_dict.values():
         if not vals:
             vals.append(True)  # a bare flag switches a boolean on
     return arg_dict, shorthands
+
+
+def _plain_value(arg):
+    """A run flag's value (a name, a folder, a count): a literal, else the text itself."""
+    try:
+        return ast.literal_eval(arg)
+    except _PARSE_ERRORS:
+        return arg
 
 
 def _is_number(s):
@@ -143,11 +229,14 @@ def run_algo(cmd, args):
                              "; run flags: " + ", ".join("--" + k for k in RUN_KEYS))
     if run.get("no_progress"):
         os.environ["SPINUP_NO_PROGRESS"] = "1"
+    if run.pop("no_tensorboard", False):
+        os.environ["SPINUP_NO_TENSORBOARD"] = "1"
+    run.setdefault("exp_name", "cmd_" + cmd)  # SpinningUp's default: the command as typed
     if run.pop("population", False):
         from spinup.commands.population import run_population
         return run_population(name, arg_dict, run)
     from spinup.commands.run_utils import ExperimentGrid
-    eg = ExperimentGrid(name=str(run.get("exp_name", "cmd_" + name)))
+    eg = ExperimentGrid(name=str(run["exp_name"]))
     for k, v in arg_dict.items():
         eg.add(k, v, shorthand=shorthands.get(k))
     eg.run(fn, num_cpu=run.get("num_cpu", 1), data_dir=run.get("data_dir"),

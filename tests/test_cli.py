@@ -99,9 +99,10 @@ def test_cli_grid_runs_two_variants_in_parallel(tmp_path):
 
 
 @pytest.mark.parametrize("argv,model", [
-    (["vpg_jax", "--epochs", "2", "--steps_per_epoch", "2000"], "params.npz"),
+    (["vpg_jax", "--epochs", "2", "--steps_per_epoch", "2000"], "weights.npz"),
     (["td3_pytorch", "--epochs", "2", "--steps_per_epoch", "400", "--start_steps", "200",
-      "--update_after", "200", "--num_test_episodes", "1", "--max_ep_len", "200"], "model.pt"),
+      "--update_after", "200", "--num_test_episodes", "1", "--max_ep_len", "200"],
+     "weights.npz"),
 ])
 def test_halfcheetah_cli_run_then_test_policy_and_plot(argv, model, tmp_path):
     proc = spinup_run(*argv, "--env", "HalfCheetah-v4", "--exp_name", "hc",

@@ -11,7 +11,7 @@ import spinup
 from spinup.algos.common import checks, envs
 from spinup.algos.common.checks import InputError
 from spinup.utils import run_files, serialization_utils as su
-from spinup.utils.errors import RunFileError
+from spinup.utils.errors import RunFileError, RunWriteError
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +87,8 @@ def test_spaces():
     assert envs.obs_dim(gym.spaces.Box(0, 1, (5,))) == 5
 
 
-@pytest.mark.parametrize("env_id", ["HalfCheetah-v4", "Pendulum-v1", "CartPole-v1"])
+@pytest.mark.parametrize("env_id", ["HalfCheetah-v4", "HalfCheetah-v5", "Pendulum-v1",
+                                    "CartPole-v1"])
 def test_physics_state_continues_an_episode_exactly(env_id):
     a, b = gym.make(env_id), gym.make(env_id)
     a.reset(seed=1)
@@ -115,9 +116,9 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
     def broken(f):
         f.write(b"half")
         raise OSError("disk full")
-    with pytest.raises(OSError):
-        su.atomic_write(path, broken)
-    assert open(path, "rb").read() == b"old"
+    with pytest.raises(RunWriteError, match="f.bin: could not be written"):
+        su.atomic_write(path, broken)  # one line naming the file, its .tmp removed
+    assert open(path, "rb").read() == b"old" and not os.path.exists(path + ".tmp")
 
 
 def test_npz_round_trip_and_damage(tmp_path):
@@ -169,13 +170,13 @@ def test_run_files(tmp_path):
     (run / "progress.txt").write_text("Epoch\tX\n0\t1\n1\t2\n2\t3\n")
     assert run_files.find_run_dirs(str(tmp_path)) == [str(run)]
     assert run_files.read_config(str(run))["algo"] == "vpg_jax"
-    assert run_files.truncate_progress(str(run), 2) == 1
+    assert run_files.truncate_progress(str(run), {"rows": 2}) == 1
     assert run_files.read_progress(str(run)) == (["Epoch", "X"], [["0", "1"], ["1", "2"]])
     with open(run / "progress.txt", "a") as f:
         f.write("2\t3\textra\n")
     with pytest.raises(RunFileError, match="line 4 has 3 fields"):
         run_files.read_progress(str(run))
-    (run / "config.json").write_text(json.dumps({"algo": "vpg_jax", "spinup_format": 2}))
+    (run / "config.json").write_text(json.dumps({"algo": "vpg_jax", "spinup_format": 3}))
     with pytest.raises(RunFileError, match="newer spinup"):
         run_files.read_config(str(run))
     (run / "config.json").write_text(json.dumps({"epochs": 3}))

@@ -58,7 +58,7 @@ def test_epoch_logger_stats_accept_numpy_jax_torch(tmp_path):
     for v in _values_from_each_framework():
         logger.store(X=v)
     everything = np.arange(1.0, 8.0)
-    mean, std, vmin, vmax = logger.get_stats("X")
+    mean, std, vmin, vmax = logger.get_stats("X", with_min_and_max=True)
     assert mean == pytest.approx(everything.mean())
     assert std == pytest.approx(everything.std())
     assert (vmin, vmax) == (1.0, 7.0)

@@ -154,7 +154,7 @@ def test_signature_and_docstring_are_spinningups(algo):
     for backend in registry.BACKENDS:
         fn = registry.entry_point(f"{algo}_{backend}")
         params = inspect.signature(fn).parameters
-        assert list(params)[:3] == ["env_fn", "ac_kwargs", "seed"]
+        assert list(params)[:4] == ["env_fn", "actor_critic", "ac_kwargs", "seed"]
         assert {k: params[k].default for k in spec.defaults} == spec.defaults
         assert ("device" in params) == (backend == "pytorch")
         for name in params:

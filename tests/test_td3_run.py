@@ -63,7 +63,7 @@ def test_halfcheetah_run_writes_logs_and_a_model_that_loads(backend, tmp_path):
     assert all(np.isfinite(col[c]).all() for c in COLUMNS)
     assert (tmp_path / "profile" / "update.prof").exists()
 
-    model = tmp_path / "model" / ("params.npz" if backend == "jax" else "model.pt")
+    model = tmp_path / "model" / "weights.npz"  # one format for both backends
     assert model.exists() and not list((tmp_path / "model").glob("*tmp*"))
     policy = load(str(tmp_path))
     # The loaded actor replays the last test episode exactly: same start state (the test env

@@ -6,10 +6,11 @@ import os
 import os.path as osp
 
 from spinup.algos import registry
-from spinup.algos.common.checks import InputError, ac_kwargs
+from spinup.algos.common.checks import InputError, positive_int
 from spinup.algos.common.envs import env_fn_from_config
 from spinup.algos.common.spec import build_learner
 from spinup.utils import run_files
+from spinup.utils.errors import RunFileError
 
 
 def backend_module(algo):
@@ -22,12 +23,45 @@ def _device_kwargs(algo, device):
 
 
 def read_config(run_dir, algo=None):
-    """(config, env) of a saved run: its validated config.json, ``ac_kwargs`` normalised with
-    the algorithm's default networks, and one env made from the env factory it records."""
+    """(config, env) of a saved run: its config.json, its arguments checked as the command
+    line checks them (so ``ac_kwargs`` is normalised with the algorithm's default networks),
+    and one env made from the env factory it records."""
     cfg = run_files.read_config(run_dir)
-    sp = registry.spec(algo or cfg["algo"])
-    cfg["ac_kwargs"] = ac_kwargs(cfg.get("ac_kwargs"), sp.hidden_sizes, sp.activation)
-    return cfg, env_fn_from_config(cfg)()
+    env = env_fn_from_config(cfg)()
+    try:
+        args = checked_config(run_dir, cfg, env, algo)
+    except BaseException:
+        env.close()
+        raise
+    return dict(cfg, **args), env
+
+
+def _in_config(run_dir, what):
+    """An error about a value config.json holds, as one line naming the file."""
+    return RunFileError(f"{osp.join(run_dir, run_files.CONFIG)}: {what}")
+
+
+def config_algo(run_dir, cfg):
+    """The algorithm config.json names, as a registered name ('td3_jax')."""
+    try:
+        return registry.resolve(cfg["algo"])
+    except InputError as e:
+        raise _in_config(run_dir, e) from None
+
+
+def checked_config(run_dir, cfg, env, algo=None, **overrides):
+    """The arguments of the run's algorithm (``algo``, default the one config.json names)
+    taken from its config, with ``overrides``, checked by ``registry.check_args`` as the
+    command line checks them: a value of the wrong type or range is one line naming
+    config.json. The device the run had is not checked (it may be another machine's)."""
+    algo = algo or config_algo(run_dir, cfg)
+    accepted = set(registry.spec(algo).signature(registry.lookup(algo)[1]).parameters)
+    kwargs = {k: v for k, v in cfg.items() if k in accepted - {"env_fn", "device"}}
+    try:
+        registry.check_args(algo, kwargs, env)
+    except InputError as e:
+        raise _in_config(run_dir, e) from None
+    return registry.check_args(algo, dict(kwargs, **overrides), env)
 
 
 def learner_from_config(algo, cfg, env, device=None):
@@ -66,10 +100,17 @@ def load(run_dir, backend=None, device=None):
 def run_status(run_dir):
     """(config, checkpoint meta or None, epochs the run was asked for, epochs completed)."""
     cfg = run_files.read_config(run_dir)
+    try:
+        epochs = positive_int("epochs", cfg.get("epochs"))
+    except InputError as e:
+        raise _in_config(run_dir, e) from None
     meta = None
     if osp.isfile(run_files.checkpoint_path(run_dir)):
         meta = run_files.load_checkpoint(run_dir)[1]
-    epochs = cfg.get("epochs")
+        algo = config_algo(run_dir, cfg)
+        if "algo" in meta and meta["algo"] != algo:
+            raise _in_config(run_dir, f"algo is {cfg['algo']!r}, but its checkpoint was "
+                                      f"written by {meta['algo']}; was config.json changed?")
     done = 0 if meta is None else meta["epoch"] + 1
     return cfg, meta, epochs, done
 
@@ -77,7 +118,9 @@ def run_status(run_dir):
 def check_resume(run_dir, epochs=None, device=None):
     """Everything ``resume`` needs, checked before any work: a run folder with a valid
     checkpoint, epochs left to run (or an ``epochs`` extending a finished run), a usable
-    device, a writable folder. Returns (config, checked arguments, env); the env is open."""
+    device, a writable folder that no other process holds. Returns (config, checked
+    arguments, env); the env is open."""
+    run_files.check_run_dir_free(run_dir)
     cfg, meta, planned, done = run_status(run_dir)
     if meta is None:
         raise InputError(f"{run_dir!r} has no checkpoint to resume from (it stopped before "
@@ -91,17 +134,15 @@ def check_resume(run_dir, epochs=None, device=None):
                          f"longer, give the new total: resume {run_dir} --epochs N (N > {done})")
     if not os.access(run_dir, os.W_OK):
         raise InputError(f"{run_dir!r} is not writable; resume appends to its progress.txt")
-    algo = registry.resolve(cfg["algo"])
-    accepted = set(registry.spec(algo).signature(registry.lookup(algo)[1]).parameters)
-    accepted.discard("env_fn")
-    kwargs = {k: v for k, v in cfg.items() if k in accepted}
-    kwargs["epochs"] = epochs or planned
-    kwargs["logger_kwargs"] = dict(output_dir=run_dir, exp_name=cfg.get("exp_name"))
-    if device is not None:
-        kwargs["device"] = device
+    kwargs = {"epochs": epochs or planned,
+              "logger_kwargs": dict(output_dir=run_dir, exp_name=cfg.get("exp_name"))}
+    if isinstance(cfg.get("logger_kwargs"), dict) and "tensorboard" in cfg["logger_kwargs"]:
+        kwargs["logger_kwargs"]["tensorboard"] = cfg["logger_kwargs"]["tensorboard"]
+    if device is not None or "device" in cfg:
+        kwargs["device"] = device if device is not None else cfg["device"]
     env = env_fn_from_config(cfg)()
     try:
-        args = registry.check_args(algo, kwargs, env)
+        args = checked_config(run_dir, cfg, env, **kwargs)
     except BaseException:
         env.close()
         raise
@@ -110,8 +151,15 @@ def check_resume(run_dir, epochs=None, device=None):
 
 def resume(run_dir, epochs=None, device=None):
     """Continue a run from its checkpoint until it has ``epochs`` epochs (default: the number
-    it was started with), appending to its progress.txt. Returns the learner."""
-    cfg, args, env = check_resume(run_dir, epochs, device)
+    it was started with), appending to its progress.txt. Returns the learner. The folder is
+    held from the first check to the end (``run_files.lock_run_dir``)."""
+    if osp.isdir(run_dir):
+        run_files.lock_run_dir(run_dir)
+    try:
+        cfg, args, env = check_resume(run_dir, epochs, device)
+    except BaseException:
+        run_files.release_run_dir(run_dir)
+        raise
     algo = registry.resolve(cfg["algo"])
     try:
         # The checked arguments: normalised networks and every hyperparameter.
@@ -119,6 +167,7 @@ def resume(run_dir, epochs=None, device=None):
         checkpoint = run_files.load_checkpoint(run_dir)
     except BaseException:
         env.close()
+        run_files.release_run_dir(run_dir)
         raise
     sp = registry.spec(algo)
     return sp.loop().train(sp, algo, env_fn_from_config(cfg), env, learner, args,

@@ -1,7 +1,9 @@
 """Speed of the update functions, PyTorch against JAX, side by side in one process.
 
-    python -m spinup.run bench [vpg ppo ddpg td3 sac] [--quick] [--json PATH] [--plot PATH]
+    python -m spinup.run bench [vpg ppo ddpg td3 sac] [--quick] [--device D] [--json PATH]
+                               [--plot PATH]
     python -m spinup.commands.bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]
+    python -m spinup.run bench --runs | --peers | --population ...   (see main)
 
 One function per family (``bench_on_policy``, ``bench_off_policy``), each returning a dict of
 measurements. The
@@ -105,8 +107,9 @@ def sac_update_flops(obs_dim, act_dim, hidden_sizes, batch_size, policy_delay=No
     return q_step + pi_step
 
 
-def gemm_gflops(n=1024, repeats=10):
-    """Best float32 matmul rate of this machine (GFLOP/s) over JAX and PyTorch, on n x n."""
+def gemm_gflops(n=1024, repeats=10, device="cpu"):
+    """Best float32 matmul rate of this machine (GFLOP/s) over JAX (on its default device)
+    and PyTorch (on ``device``), on n x n."""
     import jax
     import jax.numpy as jnp
     import torch
@@ -116,9 +119,11 @@ def gemm_gflops(n=1024, repeats=10):
     f = jax.jit(lambda x: x @ x)
     f(a).block_until_ready()
     rates["jax"] = min(_timed(lambda: f(a).block_until_ready()) for _ in range(repeats))
-    b = torch.ones(n, n)
+    b = torch.ones(n, n, device=device)
+    sync = torch.cuda.synchronize if b.is_cuda else (lambda: None)
     b @ b
-    rates["pytorch"] = min(_timed(lambda: b @ b) for _ in range(repeats))
+    sync()
+    rates["pytorch"] = min(_timed(lambda: (b @ b, sync())) for _ in range(repeats))
     return {k: 2 * n ** 3 / v / 1e9 for k, v in rates.items()}
 
 
@@ -140,9 +145,9 @@ def chain_gflops(batch, width, length=200, repeats=5):
 
 
 def _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, activation=None,
-              **hyper):
+              device="cpu", **hyper):
     """One learner of ``algo`` per backend, with the algorithm's default hyperparameters
-    (its spec's) except ``hyper``."""
+    (its spec's) except ``hyper``; PyTorch's on ``device``, JAX's on its default device."""
     from spinup.algos import registry
     from spinup.algos.common.spec import build_learner
 
@@ -156,7 +161,7 @@ def _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, activati
     for name in backends:
         if name not in ("pytorch", "jax"):
             raise ValueError(f"backend {name!r}: expected 'pytorch' or 'jax'")
-        extra = {"device": "cpu"} if name == "pytorch" else {}
+        extra = {"device": device} if name == "pytorch" else {}
         learners[name] = build_learner(spec, registry.ALGOS[algo].learner_class(name), args,
                                        Spaces, **extra)
     return learners
@@ -176,7 +181,8 @@ def _td3_blocks(n, update_every, batch_size, obs_dim, act_dim, seed):
 
 def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_blocks=20,
                      update_every=50, obs_dim=17, act_dim=6, policy_delay=2,
-                     backends=("pytorch", "jax"), seed=0, verbose=True, gemm=None):
+                     backends=("pytorch", "jax"), seed=0, verbose=True, gemm=None,
+                     device="cpu"):
     """Time one update block of off-policy ``algo`` (ddpg, td3, sac) (``update_every`` updates) per backend, ``n_blocks`` times,
     alternating backends. Returns a dict: per backend ``<b>_us_per_update`` (median),
     ``<b>_us_per_update_min`` and ``<b>_first_call_s`` (compilation for JAX); and
@@ -185,7 +191,7 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
     ``jax_over_floor``, and ``<b>_gflops`` (achieved matmul rate)."""
     from gymnasium import spaces
     learners = _learners(algo, backends, spaces.Box(-np.inf, np.inf, (obs_dim,)),
-                         spaces.Box(-1.0, 1.0, (act_dim,)), hidden_sizes, seed,
+                         spaces.Box(-1.0, 1.0, (act_dim,)), hidden_sizes, seed, device=device,
                          **({"policy_delay": policy_delay} if algo == "td3" else {}))
     blocks = _td3_blocks(4, update_every, batch_size, obs_dim, act_dim, seed)
     out = dict(algo=algo, batch_size=batch_size, hidden_sizes=tuple(hidden_sizes), n_blocks=n_blocks,
@@ -205,7 +211,7 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
                                                      batch_size, policy_delay)
     # Two floors: at the best large-matmul rate (unreachable with 100-row matrices), and at the
     # rate JAX reaches on one chain of the update's own matmul shape.
-    out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops().values())
+    out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops(device=device).values())
     for name in learners:
         out[f"{name}_gflops"] = out["flops_per_update"] / out[f"{name}_us_per_update"] / 1e3
     out["chain_gflops"] = chain_gflops(batch_size, max(hidden_sizes))
@@ -297,7 +303,7 @@ def _vpg_batch(steps, obs_dim, act_dim, seed):
 
 def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters=80,
                     n_reps=10, env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0,
-                    verbose=True, gemm=None):
+                    verbose=True, gemm=None, device="cpu"):
     """Time ``learner.update(batch)`` + ``learner.sync()`` (one epoch's update: a policy step,
     for PPO all ``train_pi_iters`` = 80 of them (target_kl is set out of reach, so that the
     work does not depend on when the early stop fires), and ``train_v_iters`` value steps on
@@ -313,7 +319,8 @@ def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters
     if algo == "ppo":
         pi_iters = 80
         hyper.update(train_pi_iters=pi_iters, target_kl=1e9)
-    learners = _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, **hyper)
+    learners = _learners(algo, backends, obs_space, act_space, hidden_sizes, seed,
+                         device=device, **hyper)
     batches = [_vpg_batch(steps, obs_dim, act_dim, seed + k) for k in range(2)]
     out = dict(algo=algo, env_id=env_id, steps=steps, hidden_sizes=tuple(hidden_sizes),
                train_v_iters=train_v_iters, n_reps=n_reps, obs_dim=obs_dim, act_dim=act_dim,
@@ -331,7 +338,7 @@ def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters
         out[f"{name}_gflops"] = out["flops_per_update"] / _median(ts) / 1e9
     if "jax" in learners and "pytorch" in learners:
         out["jax_over_pytorch"] = out["jax_ms_per_update"] / out["pytorch_ms_per_update"]
-    out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops().values())
+    out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops(device=device).values())
     if verbose:
         print(format_on_policy(out))
     return out
@@ -404,8 +411,8 @@ def _time_unit(algo):
     return ("ms", "ms_per_update") if algo in ON_POLICY else ("us", "us_per_update")
 
 
-def machine_info(gemm):
-    """What the figures were measured on: CPU, cores, library versions."""
+def machine_info(gemm, device="cpu"):
+    """What the figures were measured on: CPU, cores, GPU, library versions."""
     import platform
 
     import jax
@@ -414,7 +421,9 @@ def machine_info(gemm):
                 python=platform.python_version(), torch=torch.__version__,
                 jax=jax.__version__, jax_devices=[str(d) for d in jax.devices()],
                 torch_threads=torch.get_num_threads(), load_avg_1min=os.getloadavg()[0],
-                gemm_gflops=gemm)
+                gemm_gflops=gemm, torch_device=str(device))
+    if str(device).startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name(torch.device(device))
     try:
         with open("/proc/cpuinfo") as f:
             names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
@@ -479,12 +488,13 @@ def plot_sweeps(results, path):
     return path
 
 
-def run_bench(algos=ALGOS, quick=False, verbose=True):
-    """Measure the headline configs of ``algos`` (plus the scaling sweeps unless ``quick``).
+def run_bench(algos=ALGOS, quick=False, verbose=True, device="cpu"):
+    """Measure the headline configs of ``algos`` (plus the scaling sweeps unless ``quick``),
+    PyTorch's learners on ``device``, JAX's on its default device.
     Returns {"machine": ..., "quick": ..., algo: {"headline": i, "sweeps": {name: [i, ...]},
     "runs": [result dicts]}}; indices point into ``runs`` (a config is measured once)."""
-    gemm = max(gemm_gflops(repeats=3 if quick else 10).values())
-    out = {"machine": machine_info(gemm), "quick": bool(quick)}
+    gemm = max(gemm_gflops(repeats=3 if quick else 10, device=device).values())
+    out = {"machine": machine_info(gemm, device), "quick": bool(quick)}
     for algo in algos:
         bench = bench_on_policy if algo in ON_POLICY else bench_off_policy
         reps = REPS[algo][0 if quick else 1]
@@ -493,7 +503,7 @@ def run_bench(algos=ALGOS, quick=False, verbose=True):
         def measure(cfg):
             k = _key(cfg)
             if k not in seen:
-                r = bench(algo, **cfg, **reps, gemm=gemm, verbose=verbose)
+                r = bench(algo, **cfg, **reps, gemm=gemm, verbose=verbose, device=device)
                 r["label"] = _label(algo, cfg)
                 seen[k] = len(runs)
                 runs.append(r)
@@ -517,14 +527,22 @@ def _jsonable(x):
 
 
 def main(argv=None):
-    """``python -m spinup.run bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]``, or
-    ``bench --runs [--quick] [--json PATH]`` for whole runs (spinup/commands/bench_runs.py)."""
+    """``python -m spinup.run bench [ALGO ...] [--quick] [--device D] [--json PATH] [--plot
+    PATH]``; ``bench --runs`` for whole runs (bench_runs.py), ``bench --peers`` against other
+    libraries (bench_peers.py), ``bench --population`` for seed populations
+    (bench_population.py)."""
     import json
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--runs" in argv:
         from spinup.commands import bench_runs
         return bench_runs.main([a for a in argv if a != "--runs"])
+    if "--peers" in argv:
+        from spinup.commands import bench_peers
+        return bench_peers.main([a for a in argv if a != "--peers"])
+    if "--population" in argv:
+        from spinup.commands import bench_population
+        return bench_population.main([a for a in argv if a != "--population"])
 
     from spinup.algos.common.checks import InputError
 
@@ -539,6 +557,15 @@ def main(argv=None):
                         help="write a PNG of the scaling sweeps (not with --quick)")
     parser.add_argument("--runs", action="store_true",
                         help="time whole short runs instead (see bench_runs.py)")
+    parser.add_argument("--peers", action="store_true",
+                        help="env steps/s against Stable-Baselines3 and SBX instead (see "
+                             "bench_peers.py; bench --peers --help)")
+    parser.add_argument("--population", action="store_true",
+                        help="time per update block of JAX seed populations instead (see "
+                             "bench_population.py; bench --population --help)")
+    parser.add_argument("--device", default="cpu",
+                        help="PyTorch's device: 'cpu' (default) or 'cuda' (JAX uses its "
+                             "default device)")
     args = parser.parse_args(argv)
     for name in args.algos:
         if name not in ALGOS:
@@ -546,10 +573,11 @@ def main(argv=None):
                              f"{', '.join(ALGOS)}")
     algos = [a for a in ALGOS if a in args.algos] if args.algos else list(ALGOS)
 
-    results = run_bench(algos, quick=args.quick)
+    results = run_bench(algos, quick=args.quick, device=args.device)
     m = results["machine"]
-    print(f"\n{m['cpu_count']} CPUs ({m['cpu_model']}), torch {m['torch']}, jax {m['jax']}, "
-          f"best large matmul {m['gemm_gflops']:.0f} GFLOP/s"
+    print(f"\n{m['cpu_count']} CPUs ({m['cpu_model']}), torch {m['torch']} on {m['torch_device']}"
+          + (f" ({m['gpu']})" if "gpu" in m else "") + f", jax {m['jax']} on "
+          f"{', '.join(m['jax_devices'])}, best large matmul {m['gemm_gflops']:.0f} GFLOP/s"
           + (", quick mode" if args.quick else ""))
     print(format_table({a: results[a] for a in algos}))
     if args.json:

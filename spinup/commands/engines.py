@@ -7,14 +7,18 @@
   shared filesystem is assumed.
 
 Both write the same run folder: what the algorithm writes, plus ``stdout.log`` (the variant's
-output) and, when it failed, ``error.txt`` (its traceback).
+output) and, when it failed, ``error.txt`` (its one line, or its traceback). The launcher
+holds every variant's folder for the grid's life (``hold_folders``), and a local variant
+writes under that hold.
 
 A variant's life, the same for every engine (``run_variants``): ``variant_status`` says whether
 its folder is ``done``, ``unfinished`` or ``new``; done ones are skipped; the others start
-through ``variant_argv``; a failure is retried once; Ctrl-C stops the running ones and raises
+through ``variant_argv``; a failure is retried once, unless it would fail the same way again
+(the variant exits with ``run_entrypoint.NO_RETRY``); Ctrl-C stops the running ones and raises
 ``GridInterrupted`` naming every unfinished variant.
 """
 import base64
+import codecs
 import collections
 import contextlib
 import dataclasses
@@ -38,7 +42,7 @@ import cloudpickle
 
 from spinup.algos.common.checks import InputError, number_in, one_of, positive_int
 # Tells a variant which process launched it, so that it ends with it (see run_entrypoint).
-from spinup.commands.run_entrypoint import PARENT_PID_VAR
+from spinup.commands.run_entrypoint import NO_RETRY, PARENT_PID_VAR, STATUS_FD_VAR
 from spinup.utils import run_files
 from spinup.utils.serialization_utils import read_json
 
@@ -75,6 +79,39 @@ class Variant:
         return f"{self.name} (seed {self.seed})"
 
 
+class Failure(str):
+    """How a variant failed, as the launcher reports it; ``retry``: whether another attempt
+    could end otherwise."""
+
+    def __new__(cls, text, retry=True):
+        failure = super().__new__(cls, text)
+        failure.retry = retry
+        return failure
+
+
+def hold_folders(variants):
+    """Hold the run folders of ``variants`` (``run_files.lock_run_dir``) before anything
+    starts: one that another grid, run or ``resume`` holds is a RunFolderBusy naming it and
+    its holder. Each variant's status is read again under the hold. Returns the folders
+    held, for ``release_folders``."""
+    held = []
+    try:
+        for v in variants:
+            run_files.lock_run_dir(v.out_dir)
+            held.append(v.out_dir)
+            v.status = variant_status(v.out_dir, v.epochs)
+    except BaseException:
+        release_folders(held)
+        raise
+    return held
+
+
+def release_folders(held):
+    """Let go of the folders ``hold_folders`` held."""
+    for out_dir in held:
+        run_files.release_run_dir(out_dir)
+
+
 def make_variant(name, thunk, kwargs, out_dir):
     """A ``Variant`` for ``thunk(**kwargs)`` writing to ``out_dir``, with its status read from
     the folder (a rerun of the same grid finds what an earlier run left there)."""
@@ -100,7 +137,7 @@ def variant_status(out_dir, epochs=None):
     the one in config.json) and there is no error.txt. ``new``: no folder, or an empty one.
     ``unfinished``: anything else (killed, failed, or stopped by Ctrl-C). A rerun of a grid
     skips done variants and starts the others through ``variant_argv``."""
-    if not osp.isdir(out_dir) or not os.listdir(out_dir):
+    if not osp.isdir(out_dir) or not set(os.listdir(out_dir)) - {run_files.LOCK}:
         return "new"
     if epochs is None:
         try:  # any thunk's config, not only an algorithm's: no 'algo' required
@@ -165,13 +202,14 @@ def worker_env(num_workers, threads=None):
     return env
 
 
-def spawn(argv, env, log, cwd=None):
+def spawn(argv, env, log, cwd=None, pass_fds=()):
     """Start a variant in its own session (process group) writing to the binary file ``log``,
     so that stopping it reaches every process it started and the terminal's Ctrl-C reaches
-    only the launcher, which then stops variants in order."""
+    only the launcher, which then stops variants in order. ``pass_fds``: descriptors it
+    inherits (its folder's lock, the status pipe)."""
     env = dict(env, **{PARENT_PID_VAR: str(os.getpid())})
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                            start_new_session=True)
+                            start_new_session=True, pass_fds=tuple(pass_fds))
 
 
 def stop_process(proc, grace=STOP_GRACE_S):
@@ -217,19 +255,34 @@ class LocalEngine:
         """Nothing to shut down for local subprocesses."""
 
     def start(self, variant):
-        """Start ``variant``; returns a handle for ``wait`` and ``stop``."""
+        """Start ``variant``; returns a handle for ``wait`` and ``stop``. It writes its folder
+        under this launcher's hold, if there is one, and says how it failed down a pipe,
+        which works when the disk is full (so does the launcher: output that stdout.log
+        cannot take is dropped)."""
         os.makedirs(variant.out_dir, exist_ok=True)
-        log = open(osp.join(variant.out_dir, "stdout.log"), "ab")
-        log.write(_log_header(variant))
-        log.flush()
+        try:  # unbuffered: nothing is left to flush, and fail, at close
+            log = open(osp.join(variant.out_dir, "stdout.log"), "ab", buffering=0)
+        except OSError:
+            log = open(os.devnull, "ab", buffering=0)
+        _write_log(log, _log_header(variant))
         env = worker_env(self.capacity, self.threads)
-        if self.echo:
-            proc = spawn(variant_argv(variant), env, subprocess.PIPE)
-            tee = threading.Thread(target=_tee, args=(proc.stdout, log), daemon=True)
-            tee.start()
-        else:
-            proc, tee = spawn(variant_argv(variant), env, log), None
-        self._running[variant.out_dir] = (proc, log, tee)
+        if self.echo and sys.stdout.isatty():  # the tee shows the variant's progress bar
+            env.setdefault("SPINUP_PROGRESS_TTY", "1")
+        status, status_w = os.pipe()
+        env[STATUS_FD_VAR], fds = str(status_w), [status_w]
+        if run_files.held_lock_fd(variant.out_dir) is not None:
+            env.update(run_files.lock_env(variant.out_dir))
+            fds.append(run_files.held_lock_fd(variant.out_dir))
+        try:
+            if self.echo:
+                proc = spawn(variant_argv(variant), env, subprocess.PIPE, pass_fds=fds)
+                tee = threading.Thread(target=_tee, args=(proc.stdout, log), daemon=True)
+                tee.start()
+            else:
+                proc, tee = spawn(variant_argv(variant), env, log, pass_fds=fds), None
+        finally:
+            os.close(status_w)
+        self._running[variant.out_dir] = (proc, log, tee, status)
         return variant.out_dir
 
     def wait(self, handles, timeout):
@@ -243,14 +296,18 @@ class LocalEngine:
             time.sleep(0.05)
 
     def _finish(self, handle):
-        proc, log, tee = self._running.pop(handle)
+        proc, log, tee, status = self._running.pop(handle)
         if tee is not None:
             tee.join(timeout=10)
         log.close()
+        said = _read_status(status)
         if proc.returncode == 0:
             return None
-        return (f"exit code {proc.returncode}: {error_summary(handle)} "
-                f"(full output: {osp.join(handle, 'stdout.log')})")
+        lines = [ln for ln in said.strip().splitlines() if ln.strip()]
+        return Failure(f"exit code {proc.returncode}: "
+                       f"{lines[-1] if lines else error_summary(handle)} "
+                       f"(full output: {osp.join(handle, 'stdout.log')})",
+                       retry=proc.returncode != NO_RETRY)
 
     def stop(self):
         """Stop every running variant (all signalled at once, then each waited for)."""
@@ -265,11 +322,37 @@ class LocalEngine:
             self._finish(h)
 
 
+def _write_log(log, data):
+    try:
+        log.write(data)
+    except OSError:
+        pass  # a full disk: the launcher goes on; the run names what it could not write
+
+
+def _read_status(fd):
+    """What a variant sent down its status pipe (a descendant that kept the pipe open must
+    not block the launcher: read what is there)."""
+    os.set_blocking(fd, False)
+    chunks = []
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 def _tee(pipe, log):
-    for line in iter(pipe.readline, b""):
-        log.write(line)
-        log.flush()
-        sys.stdout.write(line.decode(errors="replace"))
+    # Chunks as they come, not lines: a progress bar redraws its line with '\r'.
+    decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
+    for chunk in iter(lambda: os.read(pipe.fileno(), 65536), b""):
+        _write_log(log, chunk)
+        sys.stdout.write(decode(chunk))
         sys.stdout.flush()
     pipe.close()
 
@@ -311,7 +394,8 @@ def pack_folder(path):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for name in sorted(os.listdir(path)):
-            tar.add(osp.join(path, name), arcname=name)
+            if name != run_files.LOCK:  # the hold is this machine's, not the run's
+                tar.add(osp.join(path, name), arcname=name)
     return buf.getvalue()
 
 
@@ -330,10 +414,19 @@ def unpack_folder(data, path):
             tar.extractall(path)
 
 
+def _ray_node_line():
+    """The node this Ray task runs on, as a stdout.log line: a run folder that came back from
+    a cluster says where each of its attempts ran (node id, IP address and host name)."""
+    import ray
+    return (f"--- spinup: Ray node {ray.get_runtime_context().get_node_id()}, "
+            f"{ray.util.get_node_ip_address()} ({socket.gethostname()}) ---\n").encode()
+
+
 def ray_variant_task(argv, name, folder, header, threads, gpus):
     """Runs on a Ray worker: one variant in a subprocess, in a temporary folder seeded with
-    ``folder`` (the bytes of the launcher's run folder, or None). Returns ``(exit code, the
-    folder's bytes, the temporary path)``. A cancelled task stops its subprocess first."""
+    ``folder`` (the bytes of the launcher's run folder, or None); stdout.log names the node.
+    Returns ``(exit code, the folder's bytes, the temporary path)``. A cancelled task stops
+    its subprocess first."""
     tmp = tempfile.mkdtemp(prefix="spinup-")
     out_dir = osp.join(tmp, name)
     try:
@@ -345,7 +438,7 @@ def ray_variant_task(argv, name, folder, header, threads, gpus):
         if not gpus:  # Ray leaves GPUs visible to tasks that reserved none; hide them
             env["CUDA_VISIBLE_DEVICES"] = ""
         with open(osp.join(out_dir, "stdout.log"), "ab") as log:
-            log.write(header)
+            log.write(header + _ray_node_line())
             log.flush()
             # this node's Python, which need not live where the launcher's does
             argv = [sys.executable] + argv[1:] + [out_dir]
@@ -367,6 +460,34 @@ def ray_variant_task(argv, name, folder, header, threads, gpus):
         return rc, pack_folder(out_dir), out_dir
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# How Ray says a cluster refused a token: an AuthenticationError, or, when ray.init gives up
+# with "Failed to connect", only its text inside the ConnectionError's cause.
+AUTH_REFUSED = ("InvalidAuthToken", "AuthenticationError", "Unauthenticated")
+
+
+def ray_join_error(address, e):
+    """The one line for a ``ray.init`` that failed with ``e``: for a token refused (or
+    missing), what to set on the launcher; for anything else, the first line of Ray's
+    message."""
+    where = f" at {address!r}" if address else ""
+    chain, cause = [], e
+    while cause is not None and len(chain) < 10:  # Ray wraps the reason in other errors
+        chain.append(f"{type(cause).__name__}: {cause}")
+        cause = cause.__cause__ or cause.__context__
+    if not any(mark in text for text in chain for mark in AUTH_REFUSED):
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return f"--engine ray: could not start or join Ray{where}: {first}"
+    token = ("the head node's token in ~/.ray/auth_token or in RAY_AUTH_TOKEN (see "
+             "'Pointing it at a cluster' in docs/grid.md)")
+    if os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+        fix = f"set RAY_AUTH_MODE=token here, with {token}"
+    elif any("no authentication token was found" in text for text in chain):
+        fix = f"RAY_AUTH_MODE=token is set but no token was found; give this launcher {token}"
+    else:
+        fix = f"the token this launcher sent is not the cluster's; give it {token}"
+    return f"--engine ray: Ray{where} refused this launcher (token authentication): {fix}"
 
 
 class RayEngine:
@@ -397,10 +518,7 @@ class RayEngine:
             try:
                 ray.init(address=self.address, **kwargs)
             except Exception as e:
-                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-                raise InputError(f"--engine ray: could not start or join Ray"
-                                 f"{' at ' + repr(self.address) if self.address else ''}: "
-                                 f"{first}") from None
+                raise InputError(ray_join_error(self.address, e)) from None
             self._owned = True
         self._task = ray.remote(ray_variant_task).options(
             num_cpus=self.cpus, num_gpus=self.gpus, max_retries=0)
@@ -437,8 +555,9 @@ class RayEngine:
         _relocate_config(variant.out_dir, remote_dir)
         if rc == 0:
             return None
-        return (f"exit code {rc}: {error_summary(variant.out_dir)} "
-                f"(full output: {osp.join(variant.out_dir, 'stdout.log')})")
+        return Failure(f"exit code {rc}: {error_summary(variant.out_dir)} "
+                       f"(full output: {osp.join(variant.out_dir, 'stdout.log')})",
+                       retry=rc != NO_RETRY)
 
     def stop(self):
         """Cancel every task: each stops its subprocess and sends back its folder as it is;
@@ -468,6 +587,7 @@ def _relocate_config(out_dir, remote_dir):
     if new != text:
         with open(path, "w") as f:
             f.write(new)
+        run_files.reseal_config(out_dir)  # its checksum, for the changed folder
 
 
 def make_engine(engine="local", num_workers=None, address=None, cpus_per_variant=None,
@@ -552,12 +672,13 @@ def _drive(engine, pending, running, failures, log):
                 v.status = "done"
                 log(f"finished [{finished + len(failures)}/{total}] {v.label} in {took}",
                     flush=True)
-            elif v.attempts < MAX_ATTEMPTS:
+            elif v.attempts < MAX_ATTEMPTS and getattr(error, "retry", True):
                 log(f"failed   {v.label} after {took}, retrying: {error}", flush=True)
                 pending.append(v)
             else:
                 v.status = "unfinished"
-                failures[v.out_dir] = f"{v.label} failed {v.attempts} times: {error}"
+                times = f" {v.attempts} times" if v.attempts > 1 else ""
+                failures[v.out_dir] = f"{v.label} failed{times}: {error}"
                 log(f"FAILED   [{finished + len(failures)}/{total}] {v.label}: {error}",
                     flush=True)
 

@@ -17,8 +17,8 @@ def run_population(name, arg_dict, run):
         raise InputError(f"--population trains the seeds of ONE setting together, but --"
                          f"{several[0]} has {len(arg_dict[several[0]])} values; run one "
                          "population per value")
-    for k in ("engine", "address", "num_workers"):
-        if k in run:
+    for k in ("engine", "address", "num_workers", "num_cpu"):
+        if k in run and not (k == "num_cpu" and run[k] == 1):
             raise InputError(f"--{k} does not apply to --population (one process trains all "
                              "seeds)")
     kwargs = {}

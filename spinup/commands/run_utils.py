@@ -12,7 +12,7 @@ import time
 import cloudpickle
 import numpy as np
 
-from spinup.algos.common.checks import InputError, output_dir
+from spinup.algos.common.checks import InputError, exp_name as checked_exp_name, output_dir
 from spinup.commands import engines
 from spinup.commands.engines import error_summary
 from spinup.user_config import (DEFAULT_DATA_DIR, DEFAULT_SHORTHAND, FORCE_DATESTAMP,
@@ -26,7 +26,9 @@ def setup_logger_kwargs(exp_name, seed=None, data_dir=None, datestamp=False):
     """Logger kwargs for an experiment: its folder is ``data_dir/exp_name/exp_name_s<seed>``,
     or with a datestamp ``data_dir/YYYY-MM-DD_exp_name/YYYY-MM-DD_HH-MM-SS-exp_name_s<seed>``.
     Without a seed the seed level is left out. ``data_dir`` defaults to
-    ``user_config.DEFAULT_DATA_DIR``."""
+    ``user_config.DEFAULT_DATA_DIR``. An ``exp_name`` that would lead out of ``data_dir``
+    ('..', '../x', an absolute path) is an InputError."""
+    checked_exp_name(exp_name)
     datestamp = datestamp or FORCE_DATESTAMP
     relpath = (time.strftime("%Y-%m-%d_") if datestamp else "") + exp_name
     if seed is not None:
@@ -64,10 +66,11 @@ def call_experiment(exp_name, thunk, seed=0, num_cpu=1, data_dir=None, datestamp
 
     ``env_name`` in kwargs becomes ``env_fn=EnvFn(env_name)``. Raises ``RuntimeError`` when
     the subprocess fails (its traceback is printed by it and kept in ``error.txt``).
-    ``num_cpu`` exists for SpinningUp compatibility; there is no MPI here, so it must be 1."""
-    if num_cpu != 1:
-        raise InputError(f"num_cpu={num_cpu!r}: spinup runs without MPI, so only 1 is accepted; "
-                         "use ExperimentGrid(num_workers=N) to run variants in parallel")
+    ``num_cpu`` (SpinningUp's MPI processes: a positive integer or 'auto') is accepted, but
+    there is no MPI here: the run uses one process, and says so when ``num_cpu`` is not 1."""
+    if num_cpu_workers(num_cpu) > 1:
+        print(f"num_cpu={num_cpu!r}: spinup has no MPI; this run uses one process (grids run "
+              "variants side by side instead)")
     kwargs, output_dir = _prepare(exp_name, thunk, seed, data_dir, datestamp, **kwargs)
     print(colorize("Running experiment:\n", "cyan", bold=True) + exp_name + "\n")
     print(colorize("with kwargs:\n", "cyan", bold=True) +
@@ -189,6 +192,10 @@ class ExperimentGrid:
         """Run ``thunk`` (a function, or the name of a key holding one) for every variant, each
         in its own subprocess, then print a summary ranking the variants.
 
+        ``num_cpu`` is SpinningUp's (MPI processes per run there); without MPI here it is
+        how many variants run at once: a positive integer, or 'auto' for this machine's cores
+        (the same as ``num_workers``; give one of the two).
+
         ``engine='local'`` runs ``num_workers`` variants at once on this machine (default 1);
         ``engine='ray'`` runs them as Ray tasks on the cluster at ``address`` (a Ray instance
         is started here without it), reserving ``cpus_per_variant`` CPUs (default 1) and
@@ -202,12 +209,9 @@ class ExperimentGrid:
         ``RuntimeError`` listing the variants that failed, after the others ran, and
         ``KeyboardInterrupt`` on Ctrl-C, after stopping the running variants and listing the
         unfinished ones."""
+        num_workers = _workers(num_cpu, num_workers)
         runner = engines.make_engine(engine, num_workers, address, cpus_per_variant,
                                      gpus_per_variant)
-        if num_cpu != 1:
-            raise InputError(f"num_cpu={num_cpu!r}: spinup runs without MPI, so only 1 is "
-                             "accepted; use num_workers=N to run variants in parallel")
-        self.print()
         jobs = []
         for var in self.variants():
             exp_name = self.variant_name(var)
@@ -220,6 +224,16 @@ class ExperimentGrid:
         _check_distinct_folders(variants)
         for v in variants:
             output_dir(v.out_dir)
+        # Every check, this one too, before the banner: a bad value is the one line shown.
+        held = engines.hold_folders(variants)  # for the grid's life: one writer per folder
+        try:
+            self.print()
+            return self._launch(variants, runner, data_dir)
+        finally:
+            engines.release_folders(held)
+
+    def _launch(self, variants, runner, data_dir):
+        """Run the checked ``variants`` of ``run``, whose folders this process holds."""
         print(colorize("\nVariants to run:\n", "cyan", bold=True) + "\n".join(
             v.label + ("  [done: skipped]" if v.status == "done" else
                        "  [unfinished: runs again]" if v.status == "unfinished" else "")
@@ -254,6 +268,31 @@ class ExperimentGrid:
             summarize.summarize(runs, out=path, root=data_dir or DEFAULT_DATA_DIR)
         except InputError as e:  # e.g. a thunk that logs no return: nothing to rank
             print(f"\nNo summary: {e}")
+        except OSError as e:  # a full disk: the grid's report still follows
+            print(f"\nNo summary: {path} could not be written ({e.strerror or e})")
+
+
+def num_cpu_workers(num_cpu):
+    """SpinningUp's ``num_cpu`` (a positive integer or 'auto': the cores) as a count."""
+    if num_cpu == "auto":
+        return os.cpu_count() or 1
+    if isinstance(num_cpu, bool) or not isinstance(num_cpu, int) or num_cpu < 1:
+        raise InputError(f"num_cpu={num_cpu!r}: expected a positive integer or 'auto' (there "
+                         "is no MPI here: num_cpu is how many variants of a grid run at once)")
+    return num_cpu
+
+
+def _workers(num_cpu, num_workers):
+    """The grid's worker count from ``num_cpu`` (SpinningUp's name) and ``num_workers``."""
+    n = num_cpu_workers(num_cpu)
+    if n == 1:
+        return num_workers
+    if num_workers is not None and num_workers != n:
+        raise InputError(f"num_cpu={num_cpu!r} and num_workers={num_workers!r} both say how "
+                         "many variants run at once; give one of them")
+    print(colorize(f"num_cpu={num_cpu!r}: no MPI here; each variant runs in one process, and "
+                   f"up to {n} variants run at once (num_workers={n})", "cyan", bold=True))
+    return n
 
 
 def _unflatten(var):

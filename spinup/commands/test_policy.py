@@ -1,6 +1,11 @@
-"""Run a saved policy: ``python -m spinup.run test_policy RUN_DIR [--episodes N] [--len L]``,
-or record it without a display: ``... test_policy RUN_DIR --video out.gif`` (see video.py)."""
+"""Run a saved policy: ``python -m spinup.run test_policy RUN_DIR [--len/-l L]
+[--episodes/-n N] [--norender/-nr] [--itr/-i last] [--deterministic/-d | --stochastic]``,
+or record it without a display: ``... test_policy RUN_DIR --video out.gif`` (see video.py).
+
+``spinup.utils.test_policy`` is this module: SpinningUp's ``load_policy_and_env`` and
+``run_policy`` work on the runs of either backend."""
 import argparse
+import os
 import os.path as osp
 import time
 
@@ -28,11 +33,74 @@ def load_policy(run_dir, backend=None, device=None):
     return agent, env_fn_from_config(cfg)
 
 
-def run_policy(env, agent, max_ep_len=None, num_episodes=10, deterministic=True,
-               render=False, seed=0, max_steps=None, on_step=None):
-    """Returns the (return, length) of each episode finished within ``num_episodes`` episodes
-    and ``max_steps`` steps. ``on_step(env)`` runs after each reset and step (e.g. to keep a
-    frame)."""
+def check_itr(itr, flag=None):
+    """SpinningUp's ``itr``: runs here keep one model, the last saved ('last' or -1)."""
+    if itr in ("last", -1, "-1"):
+        return "last"
+    given = f"{flag} {itr}" if flag else f"itr={itr!r}"
+    raise InputError(f"{given}: a run here keeps only its last model (model/, overwritten "
+                     "at each save), not one per epoch; use 'last' (or -1)")
+
+
+def load_policy_and_env(fpath, itr="last", deterministic=False):
+    """SpinningUp's loader: ``(env, get_action)`` for the run folder ``fpath`` of either
+    backend. ``get_action(obs)`` returns the action as NumPy: the policy's sample, or with
+    ``deterministic=True`` its mean (VPG/PPO: the Gaussian's mean or likeliest action; SAC:
+    act_limit * tanh(mu)); TD3 and DDPG act deterministically either way, without their
+    exploration noise. ``env`` is made from what config.json records. ``itr`` must be
+    'last' (or -1): only the last model is kept."""
+    check_itr(itr)
+    from spinup.algos import registry
+    agent, env_fn = load_policy(fpath)
+    deterministic = bool(deterministic) or \
+        registry.spec(run_info(fpath)[0]).deterministic_policy
+    return env_fn(), _get_action(agent, deterministic)
+
+
+def run_policy(env, get_action, max_ep_len=None, num_episodes=100, render=True):
+    """SpinningUp's runner: ``num_episodes`` episodes of ``get_action`` in ``env`` (cut at
+    ``max_ep_len`` steps when given), printing ``Episode i  EpRet ...  EpLen ...`` for each,
+    then EpRet's and EpLen's statistics through an EpochLogger (which writes them under
+    /tmp/experiments). ``render`` opens a window when there is a display (an env made
+    without ``render_mode='human'`` is remade with it). Returns the (return, length) of each
+    episode."""
+    if env is None:
+        raise InputError("run_policy: env is None; make the environment yourself, e.g. "
+                         "env = gymnasium.make('CartPole-v1')")
+    from spinup.utils.logx import EpochLogger
+    if render and getattr(env, "render_mode", None) != "human":
+        env, render = _human_twin(env)
+    logger = EpochLogger()
+    episodes = run_episodes(env, get_action, max_ep_len, num_episodes, render)
+    for ep_ret, ep_len in episodes:
+        logger.store(EpRet=ep_ret, EpLen=ep_len)
+    logger.log_tabular("EpRet", with_min_and_max=True)
+    logger.log_tabular("EpLen", average_only=True)
+    logger.dump_tabular()
+    logger.close()
+    return episodes
+
+
+def _human_twin(env):
+    """(env, render) for ``render=True`` with an env made without a window (gymnasium fixes
+    the render mode when it makes an env): the same env in a window when there is a display
+    and gymnasium's spec can remake it, else ``env`` itself, not rendered, saying why."""
+    spec = getattr(env, "spec", None)
+    if os.environ.get("DISPLAY") and spec is not None:
+        import gymnasium as gym
+        print("rendering in a window: the same env, remade with render_mode='human'")
+        return gym.make(spec, render_mode="human"), True
+    why = "no display (DISPLAY is unset)" if not os.environ.get("DISPLAY") else \
+        "gymnasium cannot remake this env"
+    print(f"not rendering: {why}; render=False silences this")
+    return env, False
+
+
+def run_episodes(env, get_action, max_ep_len=None, num_episodes=10, render=False, seed=0,
+                 max_steps=None, on_step=None):
+    """Returns the (return, length) of each episode of ``get_action(obs) -> action`` finished
+    within ``num_episodes`` episodes and ``max_steps`` steps. ``on_step(env)`` runs after each
+    reset and step (e.g. to keep a frame)."""
     episodes = []
     o, _ = env.reset(seed=seed)
     ep_ret, ep_len, n, t = 0.0, 0, 0, 0
@@ -42,7 +110,7 @@ def run_policy(env, agent, max_ep_len=None, num_episodes=10, deterministic=True,
         if render:
             env.render()
             time.sleep(1e-3)
-        a = agent.act(np.asarray(o, dtype=np.float32), deterministic=deterministic)
+        a = get_action(o)
         o, r, terminated, truncated, _ = env.step(a)
         ep_ret += float(r)
         ep_len += 1
@@ -57,6 +125,10 @@ def run_policy(env, agent, max_ep_len=None, num_episodes=10, deterministic=True,
     return episodes
 
 
+def _get_action(agent, deterministic):
+    return lambda o: agent.act(np.asarray(o, dtype=np.float32), deterministic=deterministic)
+
+
 def main(argv=None):
     """The ``test_policy`` subcommand."""
     p = argparse.ArgumentParser(prog="python -m spinup.run test_policy",
@@ -65,6 +137,8 @@ def main(argv=None):
     p.add_argument("run_dir")
     p.add_argument("--len", "-l", type=int, default=0, help="max episode length (0: env's)")
     p.add_argument("--episodes", "-n", type=int, default=10)
+    p.add_argument("--itr", "-i", default="last",
+                   help="which saved model: only 'last' (or -1); runs keep their last model")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--deterministic", "-d", action="store_true",
                       help="the policy's deterministic action: its mean (SAC: act_limit * "
@@ -73,7 +147,11 @@ def main(argv=None):
     mode.add_argument("--stochastic", action="store_true",
                       help="sample actions instead of the deterministic ones (TD3 and DDPG "
                       "add their Gaussian exploration noise)")
-    p.add_argument("--render", action="store_true", help="open a window (needs a display)")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--render", action="store_true",
+                       help="open a window even if no display is known (DISPLAY unset)")
+    shown.add_argument("--norender", "-nr", action="store_true",
+                       help="do not open a window (the default without a display)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", choices=("pytorch", "jax"), default=None,
                    help="run the policy in this backend (default: the one that trained it)")
@@ -90,6 +168,7 @@ def main(argv=None):
     v.add_argument("--width", type=int, default=320, help="frame width in pixels (default 320)")
     v.add_argument("--height", type=int, default=240, help="frame height (default 240)")
     args = p.parse_args(argv)
+    check_itr(args.itr, "--itr")
     if args.episodes < 1:
         raise InputError(f"--episodes {args.episodes}: expected an integer >= 1")
     if args.len < 0:
@@ -99,10 +178,13 @@ def main(argv=None):
         device(args.device)
     if args.video is not None:
         return record_video(args)
+    render = args.render or (not args.norender and bool(os.environ.get("DISPLAY")))
+    if not (render or args.norender):
+        print("no display (DISPLAY is unset): running without a window; --video records one")
     agent, env_fn = load_policy(args.run_dir, args.backend, args.device)
-    env = env_fn(render_mode="human") if args.render else env_fn()
-    eps = np.array(run_policy(env, agent, args.len or None, args.episodes, not args.stochastic,
-                              args.render, args.seed))
+    env = env_fn(render_mode="human") if render else env_fn()
+    eps = np.array(run_episodes(env, _get_action(agent, not args.stochastic), args.len or None,
+                                args.episodes, render, args.seed))
     print(f"AverageEpRet {eps[:, 0].mean():.3f} +- {eps[:, 0].std():.3f} over {len(eps)} "
           f"episodes; AverageEpLen {eps[:, 1].mean():.1f}")
     return 0
@@ -126,8 +208,8 @@ def record_video(args):
     fps = args.fps or env.metadata.get("render_fps", 30) / every
     rec = video.FrameRecorder(env_id, every, args.width, args.height)
     t0 = time.perf_counter()
-    run_policy(env, agent, args.len or None, args.episodes, not args.stochastic,
-               seed=args.seed, max_steps=args.video_len, on_step=rec)
+    run_episodes(env, _get_action(agent, not args.stochastic), args.len or None,
+                 args.episodes, seed=args.seed, max_steps=args.video_len, on_step=rec)
     dt = time.perf_counter() - t0
     env.close()
     video.write_video(args.video, rec.frames, fps)

@@ -9,3 +9,24 @@ class InputError(ValueError):
 class RunFileError(InputError):
     """A file of a run folder is missing, damaged, or of an unknown format: the message names
     the file and what is wrong with it."""
+
+
+class RunFolderBusy(InputError):
+    """A run folder is held by another process (a run, a ``resume`` or a grid): the message
+    names the folder and the holder."""
+
+
+class RunWriteError(RunFileError):
+    """A file of a run folder could not be written (a full disk, a quota, no permission):
+    ``path``, ``reason`` (the system's words) and ``errno``; ``advice`` says what is intact
+    and how to continue."""
+
+    def __init__(self, path, reason, errno=None, advice=""):
+        super().__init__(f"{path}: could not be written ({reason})" +
+                         (f"; {advice}" if advice else ""))
+        self.path, self.reason, self.errno = path, reason, errno
+
+
+# What a run stops with when running it again would fail the same way (bad input, damaged or
+# unwritable files, a diverged loss): reported as one line, never retried.
+DETERMINISTIC = (InputError, FloatingPointError)

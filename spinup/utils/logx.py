@@ -9,7 +9,10 @@ import time
 
 import numpy as np
 
-from spinup.utils.serialization_utils import convert_json, write_json
+from spinup.utils.errors import InputError
+from spinup.utils.serialization_utils import (convert_json, is_json_serializable, save_npz,
+                                              save_torch, write_json)
+from spinup.utils.tensorboard import open_log as tensorboard_log
 
 color2num = dict(gray=30, red=31, green=32, yellow=33, blue=34, magenta=35, cyan=36, white=37,
                  crimson=38)
@@ -39,14 +42,22 @@ def to_float(x):
     return float(arr.reshape(()))
 
 
+def _is_env(v):
+    """Whether ``v`` is an environment (gymnasium's, or anything with reset, step and an
+    action space)."""
+    return all(hasattr(v, a) for a in ("reset", "step", "action_space"))
+
+
 class Logger:
     """Writes ``progress.txt`` (tab-separated, one row per ``dump_tabular``) and ``config.json``
     in ``output_dir``, and prints each row as a table."""
 
     def __init__(self, output_dir=None, output_fname="progress.txt", exp_name=None, verbose=True,
-                 resume=False):
+                 resume=False, tensorboard=None):
         """``resume=True`` appends to an existing progress file, keeping its columns (a
-        resumed run); otherwise the file is started anew."""
+        resumed run); otherwise the file is started anew. ``tensorboard``: also write each row
+        and the config as TensorBoard events in ``output_dir`` (utils/tensorboard.py); None
+        means on when tensorboardX is installed and SPINUP_NO_TENSORBOARD is not set."""
         self.output_dir = output_dir or "/tmp/experiments/%i" % int(time.time())
         self.verbose = verbose
         path = osp.join(self.output_dir, output_fname)
@@ -64,6 +75,8 @@ class Logger:
         self.log("Logging data to %s" % self.output_file.name, color="green", bold=True)
         self.log_current_row = {}
         self.exp_name = exp_name
+        self.tb = tensorboard_log(self.output_dir, tensorboard, osp.join(
+            self.output_dir, output_fname) if resume and not self.first_row else None)
 
     def log(self, msg, color="green", bold=False):
         """Print ``msg`` (coloured on a terminal) unless the logger is quiet."""
@@ -90,6 +103,59 @@ class Logger:
         if self.verbose:
             print(colorize("Saving config:\n", color="cyan", bold=True))
             print(output)
+        if self.tb is not None:
+            self.tb.add_config(output)
+
+    def save_state(self, state_dict, itr=None):
+        """SpinningUp's ``save_state``, writing no pickle: ``state_dict``'s arrays (NumPy,
+        torch, JAX) go to ``vars.npz`` and its other values, which must be JSON (numbers,
+        strings, lists, dicts), to ``vars.json``; ``itr`` makes them ``vars<itr>.*``. Then
+        the module given to ``setup_pytorch_saver``, if any, has its ``state_dict`` saved to
+        ``pyt_save/model[<itr>].pt``. An environment or any other object only a pickle could
+        hold is an InputError: config.json already says how to make the env."""
+        if not isinstance(state_dict, dict):
+            raise InputError(f"save_state: state_dict is a {type(state_dict).__name__}; "
+                             "expected a dict")
+        suffix = "" if itr is None else "%d" % itr
+        arrays, plain = {}, {}
+        for k, v in state_dict.items():
+            if _is_env(v):
+                raise InputError(
+                    f"save_state: state_dict[{k!r}] is an environment, which only a pickle "
+                    "could save, and run folders here hold no pickles; leave it out: the "
+                    "run's config.json says how to make the env (give env_fn as "
+                    "EnvFn('ID') or a function returning gymnasium.make('ID'))")
+            if (hasattr(v, "shape") and hasattr(v, "dtype")) or hasattr(v, "detach"):
+                arrays[str(k)] = to_numpy(v)
+            elif is_json_serializable(v):
+                plain[k] = v
+            else:
+                raise InputError(
+                    f"save_state: state_dict[{k!r}] is a {type(v).__name__}, which only a "
+                    "pickle could save; run folders here hold no pickles: give numbers, "
+                    "strings, lists, dicts or arrays")
+        if plain:
+            write_json(osp.join(self.output_dir, f"vars{suffix}.json"), plain)
+        if arrays:
+            save_npz(osp.join(self.output_dir, f"vars{suffix}.npz"), arrays)
+        if getattr(self, "pytorch_saver_elements", None) is not None:
+            path = osp.join(self.output_dir, "pyt_save", f"model{suffix}.pt")
+            save_torch(path, self.pytorch_saver_elements.state_dict())
+
+    def setup_pytorch_saver(self, what_to_save):
+        """SpinningUp's ``setup_pytorch_saver``: ``save_state`` then saves this module's
+        ``state_dict`` (tensors only; read it back with ``torch.load(path,
+        weights_only=True)`` and ``module.load_state_dict``), not the pickled module."""
+        if not callable(getattr(what_to_save, "state_dict", None)):
+            raise InputError(f"setup_pytorch_saver: got a {type(what_to_save).__name__}; "
+                             "expected a torch.nn.Module (its state_dict is saved, as "
+                             "pickling whole objects is not done here)")
+        self.pytorch_saver_elements = what_to_save
+
+    def setup_tf_saver(self, *args, **kwargs):
+        """SpinningUp's TensorFlow saver: there is no TensorFlow backend here."""
+        raise InputError("setup_tf_saver: there is no TensorFlow backend here; write the "
+                         "model in PyTorch (setup_pytorch_saver) or JAX")
 
     def dump_tabular(self):
         """Print the current row as a table, append it to progress.txt (flushed), and start a
@@ -117,13 +183,18 @@ class Logger:
         self.output_file.write("\t".join(map(str, vals)) + "\n")
         self.output_file.flush()
         os.fsync(self.output_file.fileno())
+        if self.tb is not None:
+            self.tb.add_row(self.log_headers, vals)
         self.log_current_row.clear()
         self.first_row = False
 
     def close(self):
-        """Close progress.txt."""
+        """Close progress.txt (and the TensorBoard events)."""
         if not self.output_file.closed:
             self.output_file.close()
+        if self.tb is not None:
+            self.tb.close()
+            self.tb = None
 
 
 class EpochLogger(Logger):
@@ -146,7 +217,7 @@ class EpochLogger(Logger):
         if val is not None:
             super().log_tabular(key, val)
             return
-        mean, std, vmin, vmax = self.get_stats(key) if self.epoch_dict.get(key) else (np.nan,) * 4
+        mean, std, vmin, vmax = self._stats(key) if self.epoch_dict.get(key) else (np.nan,) * 4
         super().log_tabular(key if average_only else "Average" + key, mean)
         if not average_only:
             super().log_tabular("Std" + key, std)
@@ -155,7 +226,13 @@ class EpochLogger(Logger):
             super().log_tabular("Min" + key, vmin)
         self.epoch_dict[key] = []
 
-    def get_stats(self, key):
+    def get_stats(self, key, with_min_and_max=False):
+        """(mean, std) of everything stored under ``key`` this epoch, as SpinningUp's, or
+        with ``with_min_and_max`` (mean, std, min, max)."""
+        stats = self._stats(key)
+        return stats if with_min_and_max else stats[:2]
+
+    def _stats(self, key):
         """(mean, std, min, max) of everything stored under ``key`` this epoch."""
         if key not in self.epoch_dict:
             raise KeyError(f"nothing stored under {key!r}; stored keys: {sorted(self.epoch_dict)}")

@@ -1,11 +1,12 @@
-"""Phase timers (wall clock, synchronised with the device once per phase) and cProfile hooks."""
+"""Phase timers (wall clock, synchronised with the device once per phase), cProfile hooks and
+the framework's own trace (``--profile trace``, utils/trace.py)."""
 import cProfile
 import os
 import os.path as osp
 import time
 from contextlib import contextmanager
 
-PROFILE_MODES = ("none", "update", "epoch")
+PROFILE_MODES = ("none", "update", "epoch", "trace")
 
 
 class PhaseTimer:
@@ -53,19 +54,29 @@ class Profiler:
     """cProfile around the update calls (``mode='update'``) or the whole epoch
     (``mode='epoch'``), from epoch index ``warmup`` on (epochs count from 0), so JIT compilation
     and warm-up stay out of the profile. ``sync`` runs before the profiler stops so that
-    asynchronous work is charged inside the region."""
+    asynchronous work is charged inside the region. ``mode='trace'``: the ``backend``'s own
+    profiler (jax.profiler, torch.profiler) over the first update calls from ``warmup`` on."""
 
-    def __init__(self, mode="none", warmup=1, output_dir=None, sync=None):
+    def __init__(self, mode="none", warmup=1, output_dir=None, sync=None, backend=None):
         if mode not in PROFILE_MODES:
             raise ValueError(f"profile={mode!r}: expected one of {', '.join(PROFILE_MODES)}")
         self.mode, self.warmup, self.sync = mode, int(warmup), sync
         self.output_dir = output_dir
-        self.prof = cProfile.Profile() if mode != "none" else None
+        self.prof = cProfile.Profile() if mode in ("update", "epoch") else None
+        self.trace = None
+        if mode == "trace":
+            from spinup.utils.trace import FrameworkTrace
+            self.trace = FrameworkTrace(backend, osp.join(output_dir or ".", "profile", "trace"))
         self.n_regions = 0
 
     @contextmanager
     def region(self, kind, epoch):
         """Profile the block when ``kind`` is the profiled mode and the warm-up is over."""
+        if self.trace is not None and kind == "update" and epoch >= self.warmup \
+                and self.trace.wants_more():
+            with self.trace.region(self.sync):
+                yield
+            return
         active = self.prof is not None and kind == self.mode and epoch >= self.warmup
         if not active:
             yield
@@ -81,6 +92,13 @@ class Profiler:
 
     def dump(self, log=print):
         """Write ``profile/<mode>.prof`` under the run folder; returns its path (or None)."""
+        if self.trace is not None:
+            path = self.trace.stop()
+            if path is not None:
+                log(f"Trace of {self.trace.n_regions} update call(s) saved in {path}; open it in "
+                    f"https://ui.perfetto.dev. The ops with the most time: "
+                    f"{osp.join(self.trace.out_dir, 'ops.txt')}")
+            return path
         if self.prof is None or self.n_regions == 0:
             return None
         out_dir = osp.join(self.output_dir or ".", "profile")

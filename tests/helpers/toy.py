@@ -22,3 +22,11 @@ def toy_experiment(x=1, seed=0, sleep=0.0, fail=False, nested=None, epochs=2,
         logger.log_tabular("Start", t_start)
         logger.log_tabular("End", time.time())
         logger.dump_tabular()
+
+
+def toy_diverges(seed=0, logger_kwargs=None):
+    """Stops as a training loop does when a loss diverges (``RunContext.check_finite``): a
+    failure that a retry would repeat."""
+    EpochLogger(**(logger_kwargs or {})).save_config(dict(seed=seed, pid=os.getpid()))
+    raise FloatingPointError(f"LossQ is inf at epoch 3 (update block ending at env step 600); "
+                             f"training stopped, no model had been saved yet. (seed {seed})")

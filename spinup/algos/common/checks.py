@@ -78,7 +78,26 @@ def output_dir(path):
     if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"output folder {path!r} cannot be written ({probe!r} is not a "
                          "writable folder); choose another --data_dir")
+    import tempfile
+    try:  # permissions allow root everything, yet /proc or a full disk refuse new folders
+        os.rmdir(tempfile.mkdtemp(prefix=".spinup-probe-", dir=probe))
+    except OSError as e:
+        raise InputError(f"output folder {path!r} cannot be written ({probe!r} refuses new "
+                         f"folders: {e.strerror or e}); choose another --data_dir") from None
     return path
+
+
+def exp_name(v):
+    """An experiment name: the folder under --data_dir that a run writes (it may name
+    subfolders with '/'), never one outside it."""
+    import os
+    if not isinstance(v, str) or not v.strip() or "\0" in v:
+        raise InputError(f"--exp_name {v!r}: expected a folder name, e.g. hc_td3")
+    parts = v.replace(os.sep, "/").split("/")
+    if os.path.isabs(v) or ".." in parts or all(p in ("", ".") for p in parts):
+        raise InputError(f"--exp_name {v!r} would write outside --data_dir; give a folder "
+                         "name such as hc_td3, and --data_dir for where it goes")
+    return v
 
 
 def one_of(name, v, accepted):
@@ -113,8 +132,24 @@ def activation(v, name="activation"):
     return key
 
 
+def actor_critic(v):
+    """SpinningUp's ``actor_critic``: None, or one of this project's MLPActorCritic classes
+    (what None means); a user's own class is refused rather than silently not used."""
+    if v is None or (getattr(v, "__name__", None) == "MLPActorCritic" and
+                      str(getattr(v, "__module__", "")).startswith("spinup.algos.")):
+        return None
+    raise InputError(f"actor_critic={getattr(v, '__qualname__', v)!r}: custom actor-critic "
+                     "classes are not supported (the learners build their networks from "
+                     "canonical parameters, alike in both backends); leave actor_critic out "
+                     "and choose the networks with ac_kwargs=dict(hidden_sizes=..., "
+                     "activation=...)")
+
+
 def ac_kwargs(kw, default_hidden, default_activation):
     """Normalise ``ac_kwargs`` to ``dict(hidden_sizes=tuple, activation=name)``."""
+    if kw is not None and not isinstance(kw, dict):
+        raise InputError(f"ac_kwargs={kw!r}: expected a dict such as "
+                         "dict(hidden_sizes=(64, 64), activation='tanh')")
     kw = dict(kw or {})
     unknown = sorted(set(kw) - {"hidden_sizes", "activation"})
     if unknown:
@@ -125,7 +160,7 @@ def ac_kwargs(kw, default_hidden, default_activation):
 
 
 def profile_args(profile, profile_warmup, epochs):
-    """``profile`` one of none/update/epoch; when profiling, 0 <= profile_warmup < epochs so
+    """``profile`` one of none/update/epoch/trace; when profiling, 0 <= profile_warmup < epochs so
     that at least one epoch is profiled."""
     from spinup.utils.profiling import PROFILE_MODES
     one_of("profile", profile, PROFILE_MODES)

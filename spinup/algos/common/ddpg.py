@@ -47,4 +47,5 @@ start).""",
     check=check,
     columns=lambda args: [("QVals", "minmax"), ("LossPi", "avg"), ("LossQ", "avg")],
     finite=("LossQ", "LossPi"),
-    finite_hint="Lower the learning rates (pi_lr, q_lr) or check the environment's rewards.")
+    finite_hint="Lower the learning rates (pi_lr, q_lr) or check the environment's rewards.",
+    deterministic_policy=True)

@@ -4,6 +4,7 @@ import difflib
 import numpy as np
 
 from spinup.algos.common.checks import InputError
+from spinup.utils import quiet
 
 
 def check_env_id(env_id):
@@ -31,6 +32,8 @@ class EnvFn:
 
     def __call__(self, **extra):
         import gymnasium as gym
+        quiet.quiet_libraries()  # library warnings: once, in our words (utils/quiet.py)
+        quiet.note_env(self.env_id)
         return gym.make(self.env_id, **{**self.make_kwargs, **extra})
 
     def to_json(self):
@@ -41,16 +44,79 @@ class EnvFn:
         return f"EnvFn({self.env_id!r})"
 
 
+class RecordedEnvFn:
+    """A user's own env factory (a lambda, the form SpinningUp documents) with what
+    config.json can record of it: gymnasium's spec of the env it made (registered id, make
+    arguments, wrappers that record their arguments), which rebuilds that env without
+    pickling the function. ``spec`` is None when gymnasium cannot describe the env."""
+
+    def __init__(self, fn, spec):
+        self.fn, self.spec = fn, spec
+
+    def __call__(self, **extra):
+        return self.fn(**extra)
+
+    def to_json(self):
+        return dict(gymnasium_spec=self.spec) if self.spec is not None else repr(self.fn)
+
+
+def recorded_env_fn(env_fn, env):
+    """``env_fn`` as config.json should record it: an EnvFn as it is; any other factory
+    with the gymnasium spec of ``env``, the env it made, when that spec can rebuild it."""
+    if isinstance(env_fn, (EnvFn, RecordedEnvFn)):
+        return env_fn
+    import json
+    spec = getattr(env, "spec", None)
+    try:
+        spec = json.loads(spec.to_json()) if spec is not None else None
+    except (TypeError, ValueError):  # make arguments that JSON cannot hold
+        spec = None
+    if spec is not None and any(w.get("kwargs") is None for w in spec["additional_wrappers"]):
+        spec = None  # a wrapper that does not record its arguments cannot be remade
+    return RecordedEnvFn(env_fn, spec)
+
+
+class SpecEnvFn:
+    """Makes the env a gymnasium spec (as ``RecordedEnvFn`` records it) describes."""
+
+    def __init__(self, spec):
+        from gymnasium.envs.registration import EnvSpec
+        import json
+        self.spec = spec
+        self.env_spec = EnvSpec.from_json(json.dumps(spec))
+        self.env_id = self.env_spec.id
+
+    def __call__(self, **extra):
+        import gymnasium as gym
+        return gym.make(self.env_spec, **extra)
+
+    def to_json(self):
+        """What config.json records (a resumed run writes it again)."""
+        return dict(gymnasium_spec=self.spec)
+
+    def __repr__(self):
+        return f"SpecEnvFn({self.env_id!r})"
+
+
 def env_fn_from_config(cfg):
-    """Rebuild an env factory from a run's config.json (see ``EnvFn.to_json``)."""
+    """Rebuild an env factory from a run's config.json (see ``EnvFn.to_json`` and
+    ``RecordedEnvFn.to_json``)."""
     spec = cfg.get("env_fn")
     if isinstance(spec, dict) and "env_id" in spec:
         spec = dict(spec)
         return EnvFn(spec.pop("env_id"), **spec)
+    if isinstance(spec, dict) and isinstance(spec.get("gymnasium_spec"), dict):
+        try:
+            return SpecEnvFn(spec["gymnasium_spec"])
+        except Exception as e:  # gymnasium refuses a spec it wrote: name it in one line
+            raise InputError(f"config.json's env_fn.gymnasium_spec cannot be read by this "
+                             f"gymnasium ({type(e).__name__}: {e})") from None
     if cfg.get("env_name"):
         return EnvFn(cfg["env_name"])
-    raise InputError("config.json does not say which environment the run used "
-                     "(no env_fn.env_id, no env_name)")
+    raise InputError("config.json does not say which environment the run used (no "
+                     "env_fn.env_id, env_fn.gymnasium_spec or env_name): its env_fn made an "
+                     "env that gymnasium cannot describe; train with env_fn=EnvFn('ID') or a "
+                     "function returning gymnasium.make('ID', ...)")
 
 
 def space_kind(space):

@@ -15,11 +15,16 @@ Initial parameters are drawn in NumPy (``spinup.algos.common.nets``), so both
 backends start from the same networks for the same seed, and a saved policy of one backend
 runs in the other.
 """
+import os.path as osp
 from typing import Dict, Protocol, runtime_checkable
 
 import numpy as np
 
+from spinup.utils.errors import RunFileError
+from spinup.utils.serialization_utils import load_npz, save_npz
+
 Arrays = Dict[str, np.ndarray]
+WEIGHTS_FILE = "weights.npz"  # in a run's model/: the canonical parameters, with a checksum
 
 
 @runtime_checkable
@@ -60,6 +65,64 @@ class Learner(Protocol):
 
     def load(self, model_dir: str) -> "Learner":
         """Read what ``save`` wrote; returns the learner itself."""
+
+
+class SavesWeights:
+    """``save`` and ``load`` of every learner, written once: the model is the canonical
+    parameters (``get_params``: every network, targets included) in
+    ``<model_dir>/weights.npz``, with its checksum. The file is NumPy's alone: a policy runs
+    from it without torch or JAX (``spinup.algos.common.numpy_policy``), in either backend.
+
+    A learner base names the file its backend wrote before (``LEGACY_MODEL_FILE``) and reads
+    it in ``_load_legacy(path)``, so that older runs still load."""
+    LEGACY_MODEL_FILE = None
+
+    def save(self, model_dir):
+        """``<model_dir>/weights.npz``: the canonical parameters, written atomically."""
+        return save_npz(osp.join(model_dir, WEIGHTS_FILE), self.get_params())
+
+    def load(self, model_dir):
+        """Read what ``save`` wrote (or an older run's model file); the weights must match
+        the networks and be finite. Returns the learner."""
+        path = osp.join(model_dir, WEIGHTS_FILE)
+        legacy = self.LEGACY_MODEL_FILE and osp.join(model_dir, self.LEGACY_MODEL_FILE)
+        if not osp.isfile(path) and legacy and osp.isfile(legacy):
+            self._load_legacy(legacy)
+            check_finite(legacy, self.get_params())
+            return self
+        params = load_npz(path, "saved model", checksum_required=True)
+        check_finite(path, params)
+        mismatch = describe_mismatch(params, self.get_params())
+        if mismatch:
+            raise RunFileError(f"{path}: saved model does not match the networks of the run's "
+                               f"config.json ({mismatch})")
+        self.set_params(params)
+        return self
+
+
+def describe_mismatch(given, expected):
+    """What differs between two sets of canonical parameters, in a few words ('' if
+    nothing): the first missing and unknown names, or the first shape that differs."""
+    missing = sorted(set(expected) - set(given))
+    unknown = sorted(set(given) - set(expected))
+    if missing or unknown:
+        return "; ".join(f"{len(names)} {what}, e.g. {', '.join(names[:2])}" for names, what
+                         in ((missing, "missing"), (unknown, "not in the networks")) if names)
+    for name in sorted(expected):
+        if np.shape(given[name]) != np.shape(expected[name]):
+            return (f"{name} is shaped {np.shape(given[name])}, the networks take "
+                    f"{np.shape(expected[name])}")
+    return ""
+
+
+def check_finite(path, params):
+    """Weights read from ``path`` must all be finite: a RunFileError names the first that
+    is not."""
+    for name in sorted(params):
+        value = np.asarray(params[name])
+        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+            raise RunFileError(f"{path}: saved model is damaged ({name} holds values that are "
+                               "not finite)")
 
 
 def check_params(given, expected):

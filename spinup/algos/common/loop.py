@@ -1,15 +1,20 @@
 """What both training loops keep beside the learner: the logger, the phase timer, the cProfile
 hook, the progress bar, saving the model without ever letting a diverged one replace the last
-good one, and checkpoints to resume from."""
+good one, checkpoints to resume from, the hold on the run folder, and writes that fail (a
+full disk) as one line saying what is intact."""
+import contextlib
+import errno
 import os.path as osp
 import time
 
 import numpy as np
 
 from spinup.utils import run_files
+from spinup.utils.errors import RunFileError, RunWriteError
 from spinup.utils.logx import EpochLogger
 from spinup.utils.profiling import PhaseTimer, Profiler
 from spinup.utils.progress import ProgressBar
+from spinup.utils.serialization_utils import convert_json
 
 
 class RunContext:
@@ -21,34 +26,95 @@ class RunContext:
     def __init__(self, learner, args, config, total_steps, resume=None):
         self.learner = learner
         out = args["logger_kwargs"].get("output_dir")
-        if resume is not None:
-            # Rows logged after the checkpoint (a run killed mid-epoch) would repeat.
-            run_files.truncate_progress(out, resume[1]["rows"])
-        elif out:
-            run_files.remove_checkpoint(out)  # a stale one would not match this run
-        self.logger = EpochLogger(**args["logger_kwargs"], resume=resume is not None)
-        self.output_dir = self.logger.output_dir
-        code = []
-        if resume is not None:  # the code that ran the earlier epochs, then this code
-            code = run_files.read_config(self.output_dir).get("spinup_code", [])
-        code = code + [dict(run_files.code_version(), from_epoch=0 if resume is None
-                            else resume[1]["epoch"] + 1)]
-        self.logger.save_config(dict(config, spinup_format=run_files.FORMAT_VERSION,
-                                     spinup_code=code))
+        self.output_dir = out
+        self.last_checkpoint = None  # the logged Epoch of the last checkpoint written
+        self.logged_epoch = None  # the Epoch of the last row written
+        self.algo = config.get("algo")  # checkpoints name it: resume checks config.json's
+        if out:
+            run_files.lock_run_dir(out)  # one writer per folder, from here to close()
+        try:
+            self._start(args, config, resume)
+        except BaseException:
+            if out:
+                run_files.release_run_dir(out)
+            raise
         self.timer = PhaseTimer()
+        backend = config.get("algo", "").rsplit("_", 1)[-1]  # the trace's profiler
         self.profiler = Profiler(args["profile"], args["profile_warmup"], self.output_dir,
-                                 sync=learner.sync)
+                                 sync=learner.sync, backend=backend)
         self.bar = ProgressBar(total_steps)
         self.model_dir = osp.join(self.output_dir, "model")
         self.last_saved = None  # the logged Epoch number of the last model written
         self.start_time, self.rows = time.time(), 0
         self.resume = resume
         if resume is not None:
-            arrays, meta = resume
-            learner.load_state_dict({k[8:]: v for k, v in arrays.items()
-                                     if k.startswith("learner/")})
-            self.start_time -= meta["elapsed"]
-            self.rows = meta["rows"]
+            self.start_time -= resume[1]["elapsed"]
+            self.rows = resume[1]["rows"]
+
+    def _start(self, args, config, resume):
+        """Restore the learner (checked before any file changes), then the folder: the log
+        cut back to the checkpoint's rows, or a fresh one; config.json with its checksum."""
+        out = self.output_dir
+        if resume is not None:
+            self._restore_learner(out, *resume)
+        with self.writing(out or "the run folder"):
+            if resume is not None:
+                # Rows logged after the checkpoint (a run killed mid-epoch) would repeat.
+                run_files.truncate_progress(out, resume[1])
+                header, rows = run_files.read_progress(out, verify=False)
+                if rows and "Epoch" in header:
+                    self.last_checkpoint = rows[-1][header.index("Epoch")]
+            elif out:
+                run_files.remove_checkpoint(out)  # a stale one would not match this run
+            self.logger = EpochLogger(**args["logger_kwargs"], resume=resume is not None)
+            self.output_dir = self.logger.output_dir
+            code = []
+            if resume is not None:  # the code that ran the earlier epochs, then this code
+                code = run_files.read_config(self.output_dir).get("spinup_code", [])
+            code = code + [dict(run_files.code_version(), from_epoch=0 if resume is None
+                                else resume[1]["epoch"] + 1)]
+            cfg = convert_json(dict(config, spinup_format=run_files.FORMAT_VERSION,
+                                    spinup_code=code))
+            if self.logger.exp_name is not None:
+                cfg["exp_name"] = self.logger.exp_name
+            self.logger.save_config(run_files.seal_config(cfg))
+
+    def _restore_learner(self, out, arrays, meta):
+        path = run_files.checkpoint_path(out)
+        try:
+            self.learner.load_state_dict({k[8:]: v for k, v in arrays.items()
+                                          if k.startswith("learner/")})
+        except (KeyError, ValueError, TypeError, IndexError, RuntimeError) as e:
+            raise RunFileError(f"{path}: checkpoint does not match the networks config.json "
+                               f"describes ({str(e).strip().splitlines()[0]}); was "
+                               "config.json changed?") from None
+        bad = [k for k, v in self.learner.get_params().items() if not np.all(np.isfinite(v))]
+        if bad:
+            raise RunFileError(f"{path}: checkpoint is damaged (weights {', '.join(bad[:3])} "
+                               "are not finite)")
+
+    @contextlib.contextmanager
+    def writing(self, path):
+        """A write that fails (a full disk, a quota, a folder made read-only) becomes one
+        RunWriteError naming the file (``path`` unless the error names another), saying
+        what is intact and how to go on."""
+        try:
+            yield
+        except RunWriteError as e:
+            raise self._write_error(e.path, e.reason, e.errno) from None
+        except OSError as e:
+            raise self._write_error(e.filename or path, e.strerror or str(e), e.errno) \
+                from None
+
+    def _write_error(self, path, reason, code):
+        space = code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        fix = "once space is freed" if space else "once it can be written"
+        if self.last_checkpoint is None:
+            advice = f"no checkpoint had been written yet: start the run again {fix}"
+        else:
+            advice = (f"the last checkpoint (epoch {self.last_checkpoint}) is intact: {fix}, "
+                      f"python -m spinup.run resume {self.output_dir}")
+        return RunWriteError(path, reason, code, advice)
 
     def first_epoch(self):
         """The epoch to start from: 0, or the one after the checkpoint's."""
@@ -77,7 +143,8 @@ class RunContext:
             raise FloatingPointError(
                 f"parameters {bad[:3]} are not finite at epoch {epoch}; not saved, training "
                 f"stopped, {self._where()}.")
-        self.learner.save(self.model_dir)
+        with self.writing(self.model_dir):
+            self.learner.save(self.model_dir)
         self.last_saved = epoch
 
     def check_update(self, spec, stats, epoch, context):
@@ -94,7 +161,9 @@ class RunContext:
     def end_epoch(self):
         """Write the epoch's row to progress.txt (and print it)."""
         self.bar.clear()
-        self.logger.dump_tabular()
+        self.logged_epoch = self.logger.log_current_row.get("Epoch")
+        with self.writing(osp.join(self.output_dir, run_files.PROGRESS)):
+            self.logger.dump_tabular()
         self.rows += 1
 
     def save_checkpoint(self, epoch, arrays, meta):
@@ -102,13 +171,27 @@ class RunContext:
         learner's state, the loop's ``arrays`` and ``meta``, counters and elapsed time."""
         arrays = {**{f"learner/{k}": v for k, v in self.learner.state_dict().items()}, **arrays}
         meta = dict(meta, epoch=epoch, rows=self.rows, elapsed=time.time() - self.start_time)
-        run_files.save_checkpoint(self.output_dir, arrays, meta)
+        if isinstance(self.algo, str):
+            meta["algo"] = self.algo
+        with self.writing(run_files.checkpoint_path(self.output_dir)):
+            run_files.save_checkpoint(self.output_dir, arrays, meta)
+        self.last_checkpoint = self.logged_epoch
 
     def close(self):
-        """Write the profile (if any) and close progress.txt."""
-        self.bar.clear()
-        self.profiler.dump(self.logger.log)
-        self.logger.close()
+        """Write the profile (if any), close progress.txt and let go of the folder. After a
+        failed write (a full disk) the rest is let go of as it can be: the error already
+        says what happened."""
+        self.bar.close()
+        try:
+            self.profiler.dump(self.logger.log)
+        except OSError as e:
+            self.logger.log(f"Warning: the profile could not be written ({e.strerror})", "red")
+        try:
+            self.logger.close()
+        except OSError:
+            pass  # a row that could not be flushed: cut by `resume`
+        if self.output_dir:
+            run_files.release_run_dir(self.output_dir)
 
 
 def log_columns(logger, columns):

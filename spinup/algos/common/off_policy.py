@@ -288,7 +288,8 @@ class OffPolicyRun(RunContext):
         if meta["buffer_saved"]:
             total = meta["replay_total"]
             first = max(0, total - replay.max_size)
-            for start, chunk in run_files.load_buffer_chunks(self.output_dir, first, total):
+            for start, chunk in run_files.load_buffer_chunks(self.output_dir, first, total,
+                                                             replay.chunk_shapes()):
                 replay.load_chunk(start, chunk)
             replay.set_total(total)
             run_files.prune_buffer_chunks(self.output_dir, replay.oldest(), total)
@@ -315,7 +316,8 @@ class OffPolicyRun(RunContext):
             chunks = run_files.buffer_chunks(out)
             first = max(chunks[-1][1] if chunks else 0, replay.oldest())
             if replay.total > first:
-                run_files.save_buffer_chunk(out, first, replay.chunk(first, replay.total))
+                with self.writing(run_files.buffer_dir(out)):
+                    run_files.save_buffer_chunk(out, first, replay.chunk(first, replay.total))
         self.save_checkpoint(epoch, arrays, meta)
         if save_buffer:
             run_files.prune_buffer_chunks(out, replay.oldest(), replay.total)

@@ -65,6 +65,10 @@ class ReplayBuffer:
         idx = np.arange(first, end) % self.max_size
         return {k: getattr(self, k)[idx] for k in self.FIELDS}
 
+    def chunk_shapes(self):
+        """``{field: shape of one transition's entry}``: what a saved chunk holds."""
+        return {k: getattr(self, k).shape[1:] for k in self.FIELDS}
+
     def load_chunk(self, first, arrays):
         """Put saved transitions back at their places; call in run order, then
         ``set_total``."""

@@ -15,7 +15,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable, Tuple
 
-from spinup.algos.common import checks
+from spinup.algos.common import checks, envs
+from spinup.utils import quiet
 
 FAMILIES = {"on_policy": "spinup.algos.common.on_policy",
             "off_policy": "spinup.algos.common.off_policy"}
@@ -39,6 +40,9 @@ class AlgoSpec:
     finite: Tuple[str, ...]   # statistics that must stay finite ('*': all of them)
     finite_hint: str          # what to try when one does not
     backend_defaults: dict = field(default_factory=lambda: {"pytorch": {"device": None}})
+    # The actor is a function of the observation (TD3, DDPG): act(deterministic=False) only
+    # adds exploration noise, which a trained policy is run without.
+    deterministic_policy: bool = False
 
     def loop(self):
         """The family's module: ``check_args``, ``train``."""
@@ -48,6 +52,7 @@ class AlgoSpec:
         """Every argument checked (the family's checks, then the algorithm's own), with the
         defaults filled in; raises InputError naming the first bad value."""
         kw = dict(kwargs)
+        checks.actor_critic(kw.pop("actor_critic", None))
         kw["ac_kwargs"] = checks.ac_kwargs(kw.get("ac_kwargs"), self.hidden_sizes,
                                            self.activation)
         kw = self.loop().check_args(self, env, kw)
@@ -69,8 +74,11 @@ class AlgoSpec:
         return "\n".join(lines)
 
     def signature(self, backend):
-        """SpinningUp's signature: ``(env_fn, <defaults>..., <backend's extras>)``."""
-        params = [inspect.Parameter("env_fn", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        """SpinningUp's signature: ``(env_fn, actor_critic=None, <defaults>..., <backend's
+        extras>)``; ``actor_critic`` None is the backend's own MLPActorCritic."""
+        params = [inspect.Parameter("env_fn", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                  inspect.Parameter("actor_critic", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    default=None)]
         extra = self.backend_defaults.get(backend, {})
         for k, v in {**self.defaults, **extra}.items():
             params.append(inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -109,8 +117,11 @@ def make_entry_point(spec, backend, learner_cls, module):
         bound.apply_defaults()
         kw = dict(bound.arguments)
         env_fn = kw.pop("env_fn")
+        quiet.quiet_libraries()  # also for a user's own env_fn (a lambda)
         env = env_fn()
+        quiet.note_env(getattr(getattr(env, "spec", None), "id", None))
         try:
+            env_fn = envs.recorded_env_fn(env_fn, env)  # what config.json can record of it
             args = spec.check_args(env, kw)
             extra = {"device": args["device"]} if "device" in args else {}
             learner = build_learner(spec, learner_cls, args, env, **extra)
@@ -138,6 +149,11 @@ COMMON_ARG_DOCS = dict(
 env_fn : A function which creates a copy of the environment (gymnasium API), e.g.
     ``spinup.algos.common.envs.EnvFn('HalfCheetah-v4')`` or
     ``lambda: gymnasium.make('HalfCheetah-v4')``. Observations must be a flat Box.""",
+    actor_critic="""\
+actor_critic : None (the default), or this backend's ``core.MLPActorCritic``: the MLP
+    actor-critic both backends build alike from ``ac_kwargs``. SpinningUp accepted any
+    module class here; a custom one is refused, since the learner, its checkpoints and the
+    other backend rely on these networks' canonical parameters.""",
     seed="""\
 seed (int): Seed for the initial networks (drawn in NumPy, so the same in both
     backends), every random stream of the learner and the loop, and the environments.""",
@@ -156,8 +172,11 @@ async_envs (bool): Step the num_envs environments in subprocesses (AsyncVectorEn
     rather than in this process (SyncVectorEnv). Pays off when an env step costs much more
     than the inter-process round trip.""",
     profile="""\
-profile (str): 'none', 'update' (cProfile the update calls) or 'epoch' (cProfile whole
-    epochs); the profile is saved as ``<output_dir>/profile/<mode>.prof``.""",
+profile (str): 'none', 'update' (cProfile the update calls), 'epoch' (cProfile whole
+    epochs), saved as ``<output_dir>/profile/<mode>.prof``, or 'trace' (the framework's own
+    profiler, jax.profiler or torch.profiler, over the first 4 update calls: the ops inside
+    the compiled update), saved under ``<output_dir>/profile/trace/`` with a summary
+    ``ops.txt``.""",
     profile_warmup="""\
 profile_warmup (int): Number of epochs left out of the profile (JIT compilation and
     warm-up happen there). Must be less than epochs when profiling.""",

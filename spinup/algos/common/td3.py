@@ -66,4 +66,5 @@ LossQ, TimeEnv, TimeAct, TimeUpdate, TimeTest, TimeEpoch (seconds this epoch) an
     columns=lambda args: [("Q1Vals", "minmax"), ("Q2Vals", "minmax"), ("LossPi", "avg"),
                           ("LossQ", "avg")],
     finite=("LossQ", "LossPi"),
-    finite_hint="Lower the learning rates (pi_lr, q_lr) or check the environment's rewards.")
+    finite_hint="Lower the learning rates (pi_lr, q_lr) or check the environment's rewards.",
+    deterministic_policy=True)

@@ -11,7 +11,6 @@ The learner's whole training state is ``self.state``, one pytree (a NamedTuple w
 states and ``vmap``s both.
 """
 import os
-import os.path as osp
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
@@ -21,14 +20,12 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from spinup.algos.common.exploration import add_exploration_noise, noise_rng  # noqa: E402
-from spinup.algos.common.learner import check_params  # noqa: E402
+from spinup.algos.common.learner import SavesWeights, check_params  # noqa: E402
 from spinup.algos.common.numpy_policy import DeterministicActor, Mirror  # noqa: E402
 from spinup.algos.jax import nets  # noqa: E402
 from spinup.utils.errors import RunFileError  # noqa: E402
 from spinup.utils.serialization_utils import (generator_state, load_npz,  # noqa: E402
-                                              save_npz, set_generator_state)
-
-MODEL_FILE = "params.npz"
+                                              set_generator_state)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +71,7 @@ class MLPActorCritic:
 # ---------------------------------------------------------------------------------------------
 # The base learner
 # ---------------------------------------------------------------------------------------------
-class OffPolicyLearner:
+class OffPolicyLearner(SavesWeights):
     """The training state ``self.state`` (online nets ``state.ac[net]`` for the nets of
     ``NETS``, targets ``state.ac_targ[net]`` for those of ``TARGET_NETS``, optimizer states,
     ``state.key``) and everything around the update that does not depend on the algorithm.
@@ -194,14 +191,12 @@ class OffPolicyLearner:
         """Block until queued device work is done (so timers charge it to the right phase)."""
         jax.block_until_ready(self.state)
 
-    def save(self, model_dir):
-        """``<model_dir>/params.npz``: the whole training state (networks, targets, optimizer
-        states, key) flattened by key path, written atomically."""
-        return save_npz(osp.join(model_dir, MODEL_FILE), nets.flatten_state(self.state))
+    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved params.npz.
+    LEGACY_MODEL_FILE = "params.npz"
 
-    def load(self, model_dir):
-        """Read what ``save`` wrote; returns the learner."""
-        path = osp.join(model_dir, MODEL_FILE)
+    def _load_legacy(self, path):
+        """An older run's ``params.npz``: the whole training state (networks, targets,
+        optimizer states, key) flattened by key path."""
         try:
             self.state = nets.unflatten_state(self.state, load_npz(path, "saved model"),
                                               "saved model")

@@ -6,7 +6,6 @@ for the critic, see spinup/algos/jax/nets.py for the canonical names), their dis
 networks and their two Adam optimizers, acting, parameters, checkpoints, saving. The PyTorch
 twin is spinup/algos/pytorch/on_policy.py."""
 import os
-import os.path as osp
 from typing import Any, NamedTuple
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -18,15 +17,13 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from spinup.algos.common.envs import obs_dim, space_kind  # noqa: E402
-from spinup.algos.common.learner import check_params  # noqa: E402
+from spinup.algos.common.learner import SavesWeights, check_params  # noqa: E402
 from spinup.algos.common.nets import init_stochastic_actor_critic  # noqa: E402
 from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic  # noqa: E402
 from spinup.algos.jax import nets  # noqa: E402
 from spinup.algos.jax.nets import mlp  # noqa: E402
 from spinup.utils.errors import RunFileError  # noqa: E402
-from spinup.utils.serialization_utils import load_npz, save_npz  # noqa: E402
-
-MODEL_FILE = "params.npz"
+from spinup.utils.serialization_utils import load_npz  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,7 +182,7 @@ class OnPolicyState(NamedTuple):
     vf_opt_state: Any
 
 
-class OnPolicyLearner:
+class OnPolicyLearner(SavesWeights):
     """The actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``) and all but the
     update: a subclass adds its losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
 
@@ -288,14 +285,11 @@ class OnPolicyLearner:
         """Block until queued device work is done (so timers charge it to the right phase)."""
         jax.block_until_ready(self.state)
 
-    def save(self, model_dir):
-        """``<model_dir>/params.npz``: actor and critic by Haiku key path, written atomically."""
-        tree = {"pi": self.state.pi_params, "v": self.state.v_params}
-        return save_npz(osp.join(model_dir, MODEL_FILE), nets.flatten_state(tree))
+    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved params.npz.
+    LEGACY_MODEL_FILE = "params.npz"
 
-    def load(self, model_dir):
-        """Read what ``save`` wrote; returns the learner."""
-        path = osp.join(model_dir, MODEL_FILE)
+    def _load_legacy(self, path):
+        """An older run's ``params.npz``: actor and critic by Haiku key path."""
         tree = {"pi": self.state.pi_params, "v": self.state.v_params}
         try:
             tree = nets.unflatten_state(tree, load_npz(path, "saved model"), "saved model")

@@ -3,7 +3,6 @@
 ``OffPolicyLearner`` (parameters, checkpoints, saving, the update wrapper, polyak averaging
 and, for a deterministic actor, acting with Gaussian exploration noise). An algorithm's
 learner keeps only its losses and its updates: one step, and a block of them."""
-import os.path as osp
 from contextlib import contextmanager
 from copy import deepcopy
 
@@ -12,14 +11,12 @@ import torch
 import torch.nn as nn
 
 from spinup.algos.common.exploration import add_exploration_noise, noise_rng
-from spinup.algos.common.learner import check_params
+from spinup.algos.common.learner import SavesWeights, check_params
 from spinup.algos.common.numpy_policy import DeterministicActor, Mirror
 from spinup.algos.pytorch import nets
 from spinup.utils.errors import RunFileError
-from spinup.utils.serialization_utils import (generator_state, load_torch, save_torch,
-                                              set_generator_state)
+from spinup.utils.serialization_utils import generator_state, load_torch, set_generator_state
 
-MODEL_FILE = "model.pt"
 DTYPES = dict(float32=torch.float32, float64=torch.float64)
 
 
@@ -67,7 +64,7 @@ def frozen(params):
 # ---------------------------------------------------------------------------------------------
 # The base learner
 # ---------------------------------------------------------------------------------------------
-class OffPolicyLearner:
+class OffPolicyLearner(SavesWeights):
     """Online networks ``self.ac`` (one submodule per net of ``NETS``), target copies
     ``self.ac_targ`` of the nets of ``TARGET_NETS``, their optimizers, and everything around
     the update that does not depend on the algorithm.
@@ -212,18 +209,12 @@ class OffPolicyLearner:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
-    def save(self, model_dir):
-        """``<model_dir>/model.pt``: state_dicts of the networks, targets, optimizers and the
-        generator of the updates' noise, written atomically."""
-        state = dict(ac=self.ac.state_dict(), ac_targ=self.ac_targ.state_dict(),
-                     **{f"{name}_optimizer": opt.state_dict()
-                        for name, opt in self.optimizers.items()},
-                     gen=self.gen.get_state())
-        return save_torch(osp.join(model_dir, MODEL_FILE), state)
+    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved model.pt.
+    LEGACY_MODEL_FILE = "model.pt"
 
-    def load(self, model_dir):
-        """Read what ``save`` wrote (``weights_only``); returns the learner."""
-        path = osp.join(model_dir, MODEL_FILE)
+    def _load_legacy(self, path):
+        """An older run's ``model.pt`` (``weights_only``): state_dicts of the networks,
+        targets, optimizers and the generator of the updates' noise."""
         state = load_torch(path, self.device, "saved model")
         try:
             self.ac.load_state_dict(state["ac"])

@@ -3,8 +3,6 @@ categorical actor ``pi`` and a value critic ``v``; canonical names 'pi/<i>/w', '
 'v/<i>/w', ...; see spinup/algos/pytorch/nets.py) and ``OnPolicyLearner``, everything a learner
 does but its losses and its update: building the networks and their two Adam optimizers,
 acting, parameters, checkpoints, saving. The JAX twin is spinup/algos/jax/on_policy.py."""
-import os.path as osp
-
 import numpy as np
 import torch
 import torch.nn as nn
@@ -12,15 +10,14 @@ from torch.distributions.categorical import Categorical
 from torch.distributions.normal import Normal
 
 from spinup.algos.common.envs import obs_dim, space_kind
-from spinup.algos.common.learner import check_params
+from spinup.algos.common.learner import SavesWeights, check_params
 from spinup.algos.common.nets import init_stochastic_actor_critic
 from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic
 from spinup.algos.pytorch import nets
 from spinup.algos.pytorch.nets import mlp
 from spinup.utils.errors import RunFileError
-from spinup.utils.serialization_utils import load_torch, save_torch
+from spinup.utils.serialization_utils import load_torch
 
-MODEL_FILE = "model.pt"
 NETS = ("pi", "v")
 
 
@@ -143,7 +140,7 @@ def compute_loss_v(ac, data):
     return ((ac.v(data["obs"]) - data["ret"]) ** 2).mean()
 
 
-class OnPolicyLearner:
+class OnPolicyLearner(SavesWeights):
     """The actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``) and all but the
     update: a subclass adds its losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
 
@@ -271,13 +268,11 @@ class OnPolicyLearner:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
-    def save(self, model_dir):
-        """``<model_dir>/model.pt``: the actor-critic's state_dict, written atomically."""
-        return save_torch(osp.join(model_dir, MODEL_FILE), self.ac.state_dict())
+    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved model.pt.
+    LEGACY_MODEL_FILE = "model.pt"
 
-    def load(self, model_dir):
-        """Read what ``save`` wrote (``weights_only``); returns the learner."""
-        path = osp.join(model_dir, MODEL_FILE)
+    def _load_legacy(self, path):
+        """An older run's ``model.pt``: the actor-critic's state_dict (``weights_only``)."""
         try:
             self.ac.load_state_dict(load_torch(path, self.device, "saved model"))
         except (RuntimeError, KeyError, TypeError, AttributeError) as e:

@@ -1,0 +1,98 @@
+"""TensorBoard event files beside progress.txt: every column of every row as a scalar (step =
+TotalEnvInteracts, else the row number), and the config as text, so ``tensorboard --logdir
+data`` shows every run under its run folder's path.
+
+The writer is tensorboardX (``pip install -e ".[tensorboard]"``): one pure-Python package whose
+only dependencies (numpy, protobuf, packaging) are already in the pinned set, and which needs
+neither TensorFlow nor the TensorBoard server. It is on whenever tensorboardX is installed,
+unless the logger is given ``tensorboard=False`` or ``SPINUP_NO_TENSORBOARD`` is set (the CLI's
+``--no_tensorboard``). Writing reads no random stream, so it changes no training number.
+"""
+import os
+import sys
+
+# Which rows' values are not scalars TensorBoard can plot (text cells, e.g. a population's).
+_SKIP = (str, bytes)
+
+
+def enabled_by_default():
+    """On unless SPINUP_NO_TENSORBOARD is set to something other than '' or '0'."""
+    return os.environ.get("SPINUP_NO_TENSORBOARD", "") in ("", "0")
+
+
+def _import_writer():
+    """tensorboardX's SummaryWriter, or None when it is not installed. tensorboardX imports
+    torch if it can, only to accept torch tensors; we hand it Python floats, so a process that
+    has not imported torch (a JAX run) is spared the second or more and the memory it costs."""
+    hide_torch = "torch" not in sys.modules
+    if hide_torch:
+        sys.modules["torch"] = None  # makes `import torch` raise ImportError
+    try:
+        from tensorboardX import SummaryWriter
+    except ImportError:
+        return None
+    finally:
+        if hide_torch and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return SummaryWriter
+
+
+class TensorBoardLog:
+    """Event files in ``output_dir``. ``first_step``: on a resumed run, the step after the
+    last row kept in progress.txt; TensorBoard then drops what the interrupted run wrote from
+    there on, as progress.txt was cut back (tensorboardX's ``purge_step``)."""
+
+    def __init__(self, SummaryWriter, output_dir, first_step=None, rows=0):
+        self.writer = SummaryWriter(logdir=output_dir, purge_step=first_step, flush_secs=30)
+        self.rows = rows
+
+    def add_config(self, config_text):
+        """The config (config.json's text) under the tag 'config', as a code block."""
+        block = "\n".join("    " + line for line in config_text.splitlines())
+        self.writer.add_text("config", block, 0)
+        self.writer.flush()
+
+    def add_row(self, headers, values):
+        """One progress.txt row: a scalar per numeric column, at step TotalEnvInteracts."""
+        row = dict(zip(headers, values))
+        step = row.get("TotalEnvInteracts", self.rows)
+        step = int(step) if not isinstance(step, _SKIP) else self.rows
+        for key, val in row.items():
+            if not isinstance(val, _SKIP):
+                self.writer.add_scalar(key, float(val), step)
+        self.writer.flush()  # once per epoch: `tensorboard --logdir` sees rows as they come
+        self.rows += 1
+
+    def close(self):
+        self.writer.close()
+
+
+def open_log(output_dir, enabled=None, resume_progress=None):
+    """A TensorBoardLog for the run folder ``output_dir``, or None when switched off (``enabled``
+    False, or None and SPINUP_NO_TENSORBOARD set) or tensorboardX is not installed.
+    ``resume_progress``: the progress file a resumed run appends to (already cut back to the
+    checkpoint's rows)."""
+    if enabled is None:
+        enabled = enabled_by_default()
+    if not enabled:
+        return None
+    SummaryWriter = _import_writer()
+    if SummaryWriter is None:
+        return None
+    first_step, n = None, 0
+    if resume_progress is not None:
+        first_step, n = _next_step(resume_progress)
+    return TensorBoardLog(SummaryWriter, output_dir, first_step, n)
+
+
+def _next_step(progress_path):
+    """(the step after the last row's, the number of rows) of a progress file."""
+    with open(progress_path, encoding="utf-8", errors="replace") as f:
+        lines = [ln for ln in f.read().split("\n") if ln]
+    header, rows = lines[0].split("\t"), [ln.split("\t") for ln in lines[1:]]
+    if rows and "TotalEnvInteracts" in header:
+        try:
+            return int(float(rows[-1][header.index("TotalEnvInteracts")])) + 1, len(rows)
+        except (ValueError, IndexError):
+            pass
+    return len(rows), len(rows)
