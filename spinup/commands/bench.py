@@ -526,13 +526,20 @@ def _jsonable(x):
     return x
 
 
+def write_json(path, data):
+    """A benchmark's results as indented JSON at ``path`` (its folder made); says so."""
+    import json
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(_jsonable(data), f, indent=1)
+    print(f"wrote {path}")
+
+
 def main(argv=None):
     """``python -m spinup.run bench [ALGO ...] [--quick] [--device D] [--json PATH] [--plot
     PATH]``; ``bench --runs`` for whole runs (bench_runs.py), ``bench --peers`` against other
     libraries (bench_peers.py), ``bench --population`` for seed populations
     (bench_population.py)."""
-    import json
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--runs" in argv:
         from spinup.commands import bench_runs
@@ -581,10 +588,7 @@ def main(argv=None):
           + (", quick mode" if args.quick else ""))
     print(format_table({a: results[a] for a in algos}))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(_jsonable(results), f, indent=1)
-        print(f"wrote {args.json}")
+        write_json(args.json, results)
     if args.plot:
         if args.quick:
             print("--plot skipped: --quick measures no scaling sweep")

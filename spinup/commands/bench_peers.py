@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from spinup.commands.bench import write_json
+
 ENV = "HalfCheetah-v4"
 ALGOS = ("td3", "sac", "ddpg", "ppo")  # the order they are timed in
 OURS = ("spinup_jax", "spinup_pytorch")
@@ -350,10 +352,7 @@ def main(argv=None):
     res = run_rounds(algos, rounds, args.smoke, args.device, args.only, threads)
     print(format_table(res))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(res, f, indent=1)
-        print(f"wrote {args.json}")
+        write_json(args.json, res)
     return 0
 
 

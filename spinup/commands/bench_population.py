@@ -10,14 +10,13 @@ the block of one learner alone (its own jitted ``update``). A block is ``update_
 updates on minibatches shaped like a replay buffer's (HalfCheetah-v4 sizes by default).
 """
 import argparse
-import json
 import os
 import sys
 import time
 
 import numpy as np
 
-from spinup.commands.bench import _learners, _median, _td3_blocks, _timed
+from spinup.commands.bench import _learners, _median, _td3_blocks, _timed, write_json
 
 ALGOS = ("td3", "ddpg", "sac")
 
@@ -129,10 +128,7 @@ def main(argv=None):
         res["algos"][algo] = r
         print(format_population(r))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(res, f, indent=1)
-        print(f"wrote {args.json}")
+        write_json(args.json, res)
     return 0
 
 

@@ -8,7 +8,6 @@ the epochs after the first (which holds compilation and warm-up) of the per-epoc
 the runs log in progress.txt.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -145,7 +144,6 @@ def main(argv=None):
     res = run_all(args.quick, args.data_dir, tuple(args.algos) or ALGOS)
     print(format_runs(res))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(res, f, indent=1)
-        print(f"wrote {args.json}")
+        from spinup.commands.bench import write_json
+        write_json(args.json, res)
     return 0
