@@ -2,9 +2,11 @@
 process (XLA reads XLA_FLAGS once, at start-up), and the sets take turns over several rounds so
 that drift in the machine's load falls on all of them alike.
 
-Usage: python scripts/xla_flag_sweep.py [--rounds 3] [--blocks 20] [--algo td3|vpg|both]
-Prints, per flag set, the median microseconds per TD3 update (one block of 50 updates in one
-jitted call, batch 100, (256,256)) and milliseconds per VPG update (4000 samples, (64,32)).
+Usage: python scripts/xla_flag_sweep.py [--rounds 3] [--blocks 20] [--algos td3 vpg ...]
+         [--sets NAME ...]
+Prints, per flag set, the median microseconds per off-policy update (DDPG, TD3, SAC: one block
+of 50 updates in one jitted call, batch 100, (256,256)) and milliseconds per on-policy update
+(VPG, PPO: 4000 samples, (64,32), 80 value steps; PPO also 80 policy steps).
 """
 import argparse
 import json
@@ -20,40 +22,51 @@ FLAG_SETS = {
     "onednn": "--xla_cpu_use_onednn=true",
     "no multi-thread eigen": "--xla_cpu_multi_thread_eigen=false",
     "no fusion emitters": "--xla_cpu_use_fusion_emitters=false",
+    # XLA:CPU hands dots and elementwise ops to YNNPACK by default; these move them elsewhere.
+    "no ynnpack": "--xla_cpu_experimental_ynn_fusion_type=",
+    "xnnpack fusions": "--xla_cpu_experimental_ynn_fusion_type= "
+                       "--xla_cpu_experimental_xnn_fusion_type=dot,eltwise",
+    "onednn dot fusions": "--xla_cpu_experimental_onednn_fusion_type=dot",
+    "xnn graph greedy": "--xla_cpu_experimental_xnn_graph_fusion_mode="
+                        "XNN_GRAPH_FUSION_MODE_GREEDY",
+    "512-bit vectors": "--xla_cpu_prefer_vector_width=512",
+    "512-bit, no ynnpack": "--xla_cpu_prefer_vector_width=512 "
+                           "--xla_cpu_experimental_ynn_fusion_type=",
 }
+ALGOS = ("ddpg", "td3", "sac", "vpg", "ppo")
+OFF_POLICY = ("ddpg", "td3", "sac")
 
 CHILD = r"""
 import json, sys, time
+from gymnasium import spaces
 import numpy as np
 from spinup.commands import bench
-algo, blocks = sys.argv[1], int(sys.argv[2])
-out = {}
-if algo in ("td3", "both"):
-    learner = bench._td3_learners(["jax"], 17, 6, (256, 256), 2, 0)["jax"]
-    data = bench._td3_blocks(4, 50, 100, 17, 6, 0)
+blocks, out = int(sys.argv[1]), {}
+for algo in sys.argv[2:]:
+    if algo in ("ddpg", "td3", "sac"):
+        learner = bench._learners(algo, ["jax"], spaces.Box(-np.inf, np.inf, (17,)),
+                                  spaces.Box(-1.0, 1.0, (6,)), (256, 256), 0)["jax"]
+        data, reps, scale = bench._td3_blocks(4, 50, 100, 17, 6, 0), blocks, 1e6 / 50
+    else:
+        obs_space, act_space = bench.env_spaces()
+        hyper = dict(train_pi_iters=80, target_kl=1e9) if algo == "ppo" else {}
+        learner = bench._learners(algo, ["jax"], obs_space, act_space, (64, 32), 0,
+                                  activation="tanh", train_v_iters=80, **hyper)["jax"]
+        data = [bench._vpg_batch(4000, 17, 6, k) for k in range(2)]
+        reps, scale = max(3, blocks // 4), 1e3
     learner.update(data[0]); learner.sync()
     ts = []
-    for i in range(blocks):
-        t = time.perf_counter(); learner.update(data[i % 4]); learner.sync()
-        ts.append((time.perf_counter() - t) / 50 * 1e6)
-    out["td3_us"] = sorted(ts)[len(ts) // 2]
-if algo in ("vpg", "both"):
-    obs_space, act_space = bench.env_spaces()
-    learner = bench._vpg_learners(["jax"], obs_space, act_space, (64, 32), 80, 0)["jax"]
-    batch = bench._vpg_batch(4000, 17, 6, 0)
-    learner.update(batch); learner.sync()
-    ts = []
-    for i in range(max(3, blocks // 4)):
-        t = time.perf_counter(); learner.update(batch); learner.sync()
-        ts.append((time.perf_counter() - t) * 1e3)
-    out["vpg_ms"] = sorted(ts)[len(ts) // 2]
+    for i in range(reps):
+        t = time.perf_counter(); learner.update(data[i % len(data)]); learner.sync()
+        ts.append((time.perf_counter() - t) * scale)
+    out[algo] = sorted(ts)[len(ts) // 2]
 print(json.dumps(out))
 """
 
 
-def run_one(flags, algo, blocks):
+def run_one(flags, algos, blocks):
     env = dict(os.environ, XLA_FLAGS=flags, JAX_PLATFORMS="cpu")
-    p = subprocess.run([sys.executable, "-c", CHILD, algo, str(blocks)], env=env,
+    p = subprocess.run([sys.executable, "-c", CHILD, str(blocks), *algos], env=env,
                        capture_output=True, text=True)
     if p.returncode != 0:
         return {"error": p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "failed"}
@@ -64,28 +77,33 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--blocks", type=int, default=20)
-    ap.add_argument("--algo", choices=("td3", "vpg", "both"), default="both")
+    ap.add_argument("--algos", nargs="+", default=["td3", "vpg"], metavar="ALGO",
+                    help=f"updates to time, of {', '.join(ALGOS)} (default: td3 vpg)")
     ap.add_argument("--sets", nargs="*", default=list(FLAG_SETS),
                     help=f"flag sets to try, of {list(FLAG_SETS)}")
     args = ap.parse_args(argv)
     bad = [s for s in args.sets if s not in FLAG_SETS]
     if bad:
         ap.error(f"--sets {bad}: expected names from {list(FLAG_SETS)}")
+    bad = [a for a in args.algos if a not in ALGOS]
+    if bad:
+        ap.error(f"--algos {bad[0]!r}: expected algorithms of {', '.join(ALGOS)}")
     results = {name: [] for name in args.sets}
     for r in range(args.rounds):
         for name in args.sets:
-            res = run_one(FLAG_SETS[name], args.algo, args.blocks)
+            res = run_one(FLAG_SETS[name], args.algos, args.blocks)
             results[name].append(res)
             print(f"round {r + 1} {name:24s} {res}", flush=True)
-    print(f"\n{'flags':24s} {'TD3 us/update':>14s} {'VPG ms/update':>14s}")
+    units = [f"{a.upper()} {'us' if a in OFF_POLICY else 'ms'}/update" for a in args.algos]
+    print(f"\n{'flags':24s}" + "".join(f"{u:>18s}" for u in units))
     for name, rs in results.items():
         ok = [x for x in rs if "error" not in x]
         if not ok:
             print(f"{name:24s} error: {rs[0]['error']}")
             continue
-        cols = [statistics.median(x[k] for x in ok) if k in ok[0] else float("nan")
-                for k in ("td3_us", "vpg_ms")]
-        print(f"{name:24s} {cols[0]:14.0f} {cols[1]:14.1f}")
+        cols = [statistics.median(x[a] for x in ok) for a in args.algos]
+        print(f"{name:24s}" + "".join(f"{c:18.{0 if a in OFF_POLICY else 1}f}"
+                                      for a, c in zip(args.algos, cols)))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ def test_smoke_times_ours_and_the_installed_peers(tmp_path):
         assert len(run["chunk_seconds"]) == size.chunks and min(run["chunk_seconds"]) > 0
         measured = run["chunk_seconds"][size.skip:]
         assert run["steps_per_s"] == pytest.approx(len(measured) * size.chunk / sum(measured))
+        assert run["best_chunk_steps_per_s"] == pytest.approx(size.chunk / min(measured))
+    for c, runs in td3["runs"].items():
+        assert td3["best_chunk_steps_per_s"][c] >= td3["steps_per_s"][c]
     text = bench_peers.format_table(res)
     assert "spinup JAX" in text and "spinup PyTorch" in text
     if not HAS_SB3:
