@@ -63,3 +63,24 @@ def test_whole_run_bench_refuses_an_unknown_algorithm(capsys):
     with pytest.raises(SystemExit):
         bench_runs.main(["a2c"])
     assert "unknown algorithm 'a2c' for bench --runs: expected one of" in capsys.readouterr().err
+
+
+def test_xla_flag_sweep_script_times_each_flag_set():
+    """scripts/xla_flag_sweep.py (run as a user would) times the update under each named flag
+    set in its own process; an unknown set is refused before anything runs."""
+    import pathlib
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "xla_flag_sweep.py"
+    out = subprocess.run([sys.executable, str(script), "--rounds", "1", "--blocks", "1",
+                          "--algos", "td3", "--sets", "default", "512-bit vectors"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    table = out.stdout.split("\n\n")[-1].splitlines()
+    assert table[0].split() == ["flags", "TD3", "us/update"]
+    rows = {line[:24].strip(): line[24:].split() for line in table[1:]}
+    assert set(rows) == {"default", "512-bit vectors"}
+    assert all(float(v[0]) > 0 for v in rows.values())
+    bad = subprocess.run([sys.executable, str(script), "--sets", "fastest"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--sets ['fastest']" in bad.stderr
