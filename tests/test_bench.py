@@ -84,3 +84,46 @@ def test_xla_flag_sweep_script_times_each_flag_set():
     bad = subprocess.run([sys.executable, str(script), "--sets", "fastest"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--sets ['fastest']" in bad.stderr
+
+
+def test_torch_overhead_script_compares_fused_adam_and_counts_operators(tmp_path):
+    """scripts/torch_overhead.py (run as a user would) times the learner's Adam against a fused
+    one and profiles an update; the fused learner really runs fused Adams; bad input is
+    refused before anything runs."""
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    import torch
+    root = pathlib.Path(__file__).resolve().parents[1]
+    script = root / "scripts" / "torch_overhead.py"
+    path = tmp_path / "o.json"
+    out = subprocess.run([sys.executable, str(script), "--algos", "sac", "--blocks", "1",
+                          "--json", str(path)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0, out.stderr
+    (r,) = json.loads(path.read_text())["results"]
+    assert r["algo"] == "sac" and r["device"] == "cpu"
+    assert r["default_us_per_update"] > 0 and r["fused_us_per_update"] > 0
+    # SAC's update: two Q nets, the policy and alpha's loss; far more than a few operators
+    assert 50 < r["top_level_ops_per_update"] < 1000
+    assert "kernels_per_update" not in r  # no GPU: no kernels counted
+    sys.path.insert(0, str(root / "scripts"))
+    try:
+        from torch_overhead import fuse_optimizers
+    finally:
+        sys.path.remove(str(root / "scripts"))
+    from spinup.commands.bench import _learners, env_spaces
+    learner = _learners("td3", ("pytorch",), *env_spaces(), (8,), 0)["pytorch"]
+    params = [p for p in learner.q_optimizer.param_groups[0]["params"]]
+    assert fuse_optimizers(learner) == 2
+    assert learner.q_optimizer.defaults["fused"] is True
+    assert learner.q_optimizer.param_groups[0]["params"] == params
+    assert learner.optimizers["q"] is learner.q_optimizer  # the checkpoint's list, too
+    with pytest.raises(ValueError, match="no torch.optim.Adam"):
+        fuse_optimizers(torch.nn.Linear(2, 2))
+    bad = subprocess.run([sys.executable, str(script), "--algos", "vpg"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--algos vpg: expected any of td3 ddpg sac" in bad.stderr

@@ -136,7 +136,13 @@ def test_one_full_update_matches(kind, case):
     assert all(type(v) is float for v in [*st.values(), *sj.values()])
     assert st["StopIter"] == sj["StopIter"]
     for key in PPO_UPDATE_KEYS:
-        assert rel_err(sj[key], st[key]) <= RTOL, key
+        if key.startswith("Delta"):
+            # A change of a loss is relative to the loss: at_once's DeltaLossPi is 0 in exact
+            # arithmetic, and on a GPU the two evaluations of the same loss may differ by an ulp.
+            loss = st[key[len("Delta"):]]
+            assert abs(sj[key] - st[key]) <= RTOL * max(abs(st[key]), abs(loss)), key
+        else:
+            assert rel_err(sj[key], st[key]) <= RTOL, key
     n_iters = kw.get("train_pi_iters", KW["train_pi_iters"])
     limit = 1.5 * kw.get("target_kl", KW["target_kl"])
     if case == "stops":
