@@ -7,7 +7,8 @@ two envs, HalfCheetah, a JAX population), and an exact comparison of two sets of
 Run it before a change that should not alter training (a refactor, a faster path), then
 after, on the same machine: `compare` lists each run as IDENTICAL or where it first differs,
 and exits 1 if any differs. (tests/data's reference runs check the same with tolerances, for
-other machines.)
+other machines.) Against a commit before 2026-11-30, when spinup began to ask XLA for 512-bit
+vectors on AVX-512 CPUs, run both sides with XLA_FLAGS=--xla_cpu_prefer_vector_width=256.
 """
 import os
 import shutil

@@ -209,11 +209,18 @@ def run_peer(lib, algo, s, size, seed, device):
     return list(np.diff(clock.marks))
 
 
-def child_env(device, threads=None):
+def child_env(device, threads=None, peer=False):
     """The environment of every timed process: one BLAS thread for NumPy (what spinup sets
     for itself, given to the peers alike), on the CPU JAX kept there, and with ``threads``
-    PyTorch's OpenMP and MKL thread counts (always set together)."""
+    PyTorch's OpenMP and MKL thread counts (always set together). A ``peer`` runs without the
+    XLA flag spinup adds for itself (``spinup.xla_cpu_defaults``): a peer's user gets XLA's
+    defaults; a flag the user set stays."""
+    import spinup
     env = dict(os.environ, SPINUP_NO_PROGRESS="1")
+    if peer:
+        env["SPINUP_XLA_DEFAULTS"] = "0"
+        if spinup.XLA_FLAG_ADDED:
+            env["XLA_FLAGS"] = env.get("XLA_FLAGS", "").replace(spinup.XLA_FLAG_ADDED, "").strip()
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     if device == "cpu":
         env["JAX_PLATFORMS"] = "cpu"
@@ -234,8 +241,8 @@ def time_run(contender, algo, s, size, seed=0, device="cpu", threads=None):
             cmd = [sys.executable, "-m", "spinup.commands.bench_peers", "--child", contender,
                    algo, "--child_args", json.dumps(dict(settings=s, size=asdict(size),
                                                          seed=seed, device=device, out=out))]
-            proc = subprocess.run(cmd, env=child_env(device, threads), capture_output=True,
-                                  text=True)
+            proc = subprocess.run(cmd, env=child_env(device, threads, peer=True),
+                                  capture_output=True, text=True)
             if proc.returncode != 0:
                 raise RuntimeError(f"{contender} {algo} failed:\n{proc.stderr[-3000:]}")
             with open(out) as f:
