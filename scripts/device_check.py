@@ -178,6 +178,15 @@ def summarize(out):
         lines += ["## Populations", "", "```"]
         lines += [bench_population.format_population(r) for r in res["algos"].values()]
         lines += ["```", ""]
+    path = os.path.join(out, "torch_overhead.json")
+    if os.path.exists(path):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from torch_overhead import HEADER, format_row
+        with open(path) as f:
+            res = json.load(f)
+        lines += [f"## PyTorch's update: Adam against fused Adam, operators and kernels "
+                  f"({res['device']})", "", "```", HEADER]
+        lines += [format_row(r) for r in res["results"]] + ["```", ""]
     runs = os.path.join(out, "runs")
     if os.path.isdir(runs):
         lines += ["## Short HalfCheetah runs (medians over the epochs after the first, seconds)",

@@ -13,6 +13,8 @@
 #               parity test files (their JAX side on the GPU)
 #   bench       python -m spinup.run bench --device cuda: every algorithm, both backends
 #   population  bench --population td3 --sizes 1 4 16 64 (Flajolet et al.'s claim)
+#   torch_overhead  scripts/torch_overhead.py: PyTorch's update with Adam and fused Adam, its
+#               operators and kernels per update and the GPU's busy time
 #   runs        short HalfCheetah-v4 TD3 runs: td3_pytorch --device cuda, td3_jax (JAX on
 #               its default device, the GPU)
 #   summarize   DIR/summary.md: the tables docs/speed.md takes
@@ -57,6 +59,7 @@ if [ "$mode" = gpu ]; then
   parity_algos=()
   bench_args=(--device cuda)
   pop_args=(td3 --sizes 1 4 16 64 --blocks 5)
+  overhead_args=(--device cuda --algos td3 sac ddpg --blocks 10)
   run_args=(--env HalfCheetah-v4 --epochs 3 --steps_per_epoch 2000 --start_steps 1000
             --update_after 1000 --num_test_episodes 2)
 else
@@ -67,24 +70,28 @@ else
   parity_algos=(td3)
   bench_args=(--device cpu --quick td3)
   pop_args=(td3 --sizes 1 2 --blocks 2 --hid 16 --batch_size 8 --update_every 5)
+  overhead_args=(--device cpu --algos td3 --blocks 1)
   run_args=(--env HalfCheetah-v4 --epochs 2 --steps_per_epoch 200 --start_steps 100
             --update_after 100 --batch_size 32 --hid "(16,)" --num_test_episodes 1
             --max_ep_len 100)
 fi
 
-# The limits add up to 480 s (8 minutes); the expected times are about two thirds of them.
+# The limits add up to 480 s (8 minutes). On an H200 (2026-11-30) the steps took 7, 15, 66,
+# 75, 39, (torch_overhead not yet a step; about 25 s in a later call), 28, 8 and 0 s.
 step setup 40 python scripts/device_check.py setup device_wheels "$out"
 step parity 60 python scripts/device_check.py parity "$dev" "$out" "${parity_algos[@]}"
 if [ ${#parity_tests[@]} -gt 0 ]; then
-  step parity_tests 75 python -m pytest -q -p no:cacheprovider "${parity_tests[@]}"
+  step parity_tests 90 python -m pytest -q -p no:cacheprovider "${parity_tests[@]}"
 fi
 step bench 110 python -m spinup.run bench "${bench_args[@]}" --json "$out/bench.json"
 step population 60 python -m spinup.run bench --population "${pop_args[@]}" \
   --json "$out/population.json"
-step run_pytorch 60 python -m spinup.run td3_pytorch "${run_args[@]}" --device "$dev" \
+step torch_overhead 40 python scripts/torch_overhead.py "${overhead_args[@]}" \
+  --json "$out/torch_overhead.json"
+step run_pytorch 40 python -m spinup.run td3_pytorch "${run_args[@]}" --device "$dev" \
   --exp_name td3_pytorch --data_dir "$out/runs"
-step run_jax 45 python -m spinup.run td3_jax "${run_args[@]}" --exp_name td3_jax \
+step run_jax 30 python -m spinup.run td3_jax "${run_args[@]}" --exp_name td3_jax \
   --data_dir "$out/runs"
-step summarize 30 python scripts/device_check.py summarize "$out"
+step summarize 10 python scripts/device_check.py summarize "$out"
 echo "$failed step(s) failed; results in $out/" | tee -a "$out/steps.log"
 exit $failed

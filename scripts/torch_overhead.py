@@ -102,6 +102,18 @@ def measure(algo, device, n_blocks, update_every=50, batch_size=100, hidden=(256
     return out
 
 
+HEADER = (f"{'algo':<6}{'Adam us/upd':>12}{'fused us/upd':>13}{'fused/Adam':>11}"
+          f"{'ops/upd':>9}{'kernels/upd':>12}{'GPU busy us/upd':>16}")
+
+
+def format_row(r):
+    """One algorithm's figures, under HEADER."""
+    return (f"{r['algo']:<6}{r['default_us_per_update']:>12.0f}{r['fused_us_per_update']:>13.0f}"
+            f"{r['fused_over_default']:>11.2f}{r['top_level_ops_per_update']:>9.0f}"
+            f"{r.get('kernels_per_update', float('nan')):>12.0f}"
+            f"{r.get('gpu_busy_us_per_update', float('nan')):>16.0f}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
@@ -123,15 +135,11 @@ def main(argv=None):
         p.error(f"--json {a.json}: its folder does not exist")
     results = []
     print(f"torch {torch.__version__}, device {a.device}, {torch.get_num_threads()} threads")
-    print(f"{'algo':<6}{'Adam us/upd':>12}{'fused us/upd':>13}{'fused/Adam':>11}"
-          f"{'ops/upd':>9}{'kernels/upd':>12}{'GPU busy us/upd':>16}")
+    print(HEADER)
     for algo in a.algos:
         r = measure(algo, a.device, a.blocks)
         results.append(r)
-        print(f"{algo:<6}{r['default_us_per_update']:>12.0f}{r['fused_us_per_update']:>13.0f}"
-              f"{r['fused_over_default']:>11.2f}{r['top_level_ops_per_update']:>9.0f}"
-              f"{r.get('kernels_per_update', float('nan')):>12.0f}"
-              f"{r.get('gpu_busy_us_per_update', float('nan')):>16.0f}", flush=True)
+        print(format_row(r), flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(dict(torch=torch.__version__, device=a.device, results=results), f,

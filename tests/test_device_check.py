@@ -17,8 +17,11 @@ def test_device_check_runs_every_step_on_the_cpu(tmp_path):
     pop = json.loads((out / "population.json").read_text())["algos"]["td3"]["runs"]
     assert set(pop) == {"1", "2"} and all(r["ms_per_block"] > 0 for r in pop.values())
     assert {"td3_jax", "td3_pytorch"} <= set(os.listdir(out / "runs"))
+    (over,) = json.loads((out / "torch_overhead.json").read_text())["results"]
+    assert over["algo"] == "td3" and over["fused_us_per_update"] > 0
     summary = (out / "summary.md").read_text()
-    for part in ("## Parity", "## bench", "## Populations", "td3_jax_s0", "td3_pytorch_s0"):
+    for part in ("## Parity", "## bench", "## Populations", "## PyTorch's update", "td3_jax_s0",
+                 "td3_pytorch_s0"):
         assert part in summary
 
 
@@ -29,7 +32,8 @@ def test_device_check_dry_run_lists_the_gpu_steps(tmp_path):
     text = proc.stdout
     for part in ("parity cuda", "tests/test_td3_parity.py", "bench --device cuda",
                  "--population td3 --sizes 1 4 16 64", "td3_pytorch --env HalfCheetah-v4",
-                 "--device cuda --exp_name td3_pytorch", "td3_jax --env HalfCheetah-v4"):
+                 "--device cuda --exp_name td3_pytorch", "td3_jax --env HalfCheetah-v4",
+                 "torch_overhead.py --device cuda --algos td3 sac ddpg"):
         assert part in text, part
     limits = [int(line.split("(limit ")[1].split(" s)")[0]) for line in text.splitlines()
               if line.startswith("== ")]
