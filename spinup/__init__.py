@@ -53,7 +53,7 @@ def _jaxlib_at_least(major, minor):
 
 def xla_cpu_defaults(environ=os.environ):
     """XLA:CPU compiles for 256-bit vectors unless told otherwise. On AVX-512 CPUs, 512-bit
-    vectors made every JAX update here 3-7% faster (docs/speed.md), so spinup asks for them
+    vectors made every JAX update here 2.5-7% faster (docs/speed.md), so spinup asks for them
     when the user's XLA_FLAGS names no vector width and SPINUP_XLA_DEFAULTS is not 0. Returns
     the flag it added to ``environ``, or None. XLA reads XLA_FLAGS when JAX first computes,
     so this holds when spinup is imported before that (as in every process spinup starts)."""
