@@ -13,13 +13,12 @@ import argparse
 import json
 import os
 import sys
-import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from spinup.commands.bench import _learners, _median, _td3_blocks, env_spaces  # noqa: E402
+from spinup.commands.bench import (_alternate, _learners, _median, _td3_blocks,  # noqa: E402
+                                   env_spaces)
 
 ALGOS = ("td3", "ddpg", "sac")
 
@@ -48,7 +47,7 @@ def fuse_optimizers(learner):
     return len(new)
 
 
-def profile_block(learner, block, sync, n_updates):
+def profile_block(learner, block, n_updates):
     """Operators and kernels per update in one block, and the GPU's busy time per update."""
     from torch.profiler import ProfilerActivity, profile
     acts = [ProfilerActivity.CPU]
@@ -57,7 +56,7 @@ def profile_block(learner, block, sync, n_updates):
         acts.append(ProfilerActivity.CUDA)
     with profile(activities=acts) as prof:
         learner.update(block)
-        sync()
+        learner.sync()
     events = prof.events()
     ops = sum(1 for e in events if e.name.startswith("aten::") and not e.cpu_parent)
     out = dict(top_level_ops_per_update=ops / n_updates)
@@ -69,10 +68,8 @@ def profile_block(learner, block, sync, n_updates):
 
 
 def measure(algo, device, n_blocks, update_every=50, batch_size=100, hidden=(256, 256)):
-    import torch
     obs_space, act_space = env_spaces()
     obs_dim, act_dim = obs_space.shape[0], act_space.shape[0]
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     variants = {}
     for name in ("default", "fused"):
         learner = _learners(algo, ("pytorch",), obs_space, act_space, hidden, 0,
@@ -81,24 +78,15 @@ def measure(algo, device, n_blocks, update_every=50, batch_size=100, hidden=(256
             fuse_optimizers(learner)
         variants[name] = learner
     blocks = _td3_blocks(2, update_every, batch_size, obs_dim, act_dim, 0)
-    for learner in variants.values():  # warm-up
-        learner.update(blocks[0])
-        sync()
-    times = {name: [] for name in variants}
-    for i in range(n_blocks):
-        for name, learner in variants.items():  # alternating
-            sync()
-            t0 = time.perf_counter()
-            learner.update(blocks[i % 2])
-            sync()
-            times[name].append((time.perf_counter() - t0) / update_every * 1e6)
     out = dict(algo=algo, device=device, update_every=update_every, batch_size=batch_size,
                hidden_sizes=list(hidden), n_blocks=n_blocks)
+    times = _alternate(variants, blocks, n_blocks, out)  # after a first call each
     for name, ts in times.items():
-        out[f"{name}_us_per_update"] = _median(ts)
-        out[f"{name}_us_per_update_min"] = min(ts)
+        us = [t / update_every * 1e6 for t in ts]
+        out[f"{name}_us_per_update"] = _median(us)
+        out[f"{name}_us_per_update_min"] = min(us)
     out["fused_over_default"] = out["fused_us_per_update"] / out["default_us_per_update"]
-    out.update(profile_block(variants["default"], blocks[0], sync, update_every))
+    out.update(profile_block(variants["default"], blocks[0], update_every))
     return out
 
 
