@@ -54,14 +54,16 @@ def run(dest, algos):
             output_dir=tmp, verbose=False), **kw)
         shutil.copy(os.path.join(tmp, "progress.txt"), os.path.join(dest, name + ".txt"))
         print("ran", name, flush=True)
-    if "td3" in algos:  # a population: its members' rows
-        from spinup.algos.jax.population import train_population
+    from spinup.algos.jax.population import train_population
+    for algo in algos:  # a JAX population of each off-policy algorithm: its members' rows
+        if registry.spec(algo).family != "off_policy":
+            continue
         tmps = [tempfile.mkdtemp() for _ in range(2)]
-        train_population("td3_jax", EnvFn("Pendulum-v1"), [4, 5], tmps, **OFF)
+        train_population(f"{algo}_jax", EnvFn("Pendulum-v1"), [4, 5], tmps, **OFF)
         for seed, tmp in zip([4, 5], tmps):
             shutil.copy(os.path.join(tmp, "progress.txt"),
-                        os.path.join(dest, f"td3_jax_pop_s{seed}.txt"))
-        print("ran td3_jax population", flush=True)
+                        os.path.join(dest, f"{algo}_jax_pop_s{seed}.txt"))
+        print(f"ran {algo}_jax population", flush=True)
 
 
 def rows(path):
