@@ -3,7 +3,7 @@ from setuptools import find_packages, setup
 setup(
     name="spinup",
     version="0.1.0",
-    description="SpinningUp-style deep RL (VPG, TD3) with PyTorch and JAX backends on one shared loop",
+    description="SpinningUp-style deep RL (VPG, PPO, DDPG, TD3, SAC) with PyTorch and JAX backends on one shared loop",
     packages=find_packages(include=["spinup", "spinup.*"]),
     python_requires=">=3.10",
     install_requires=[
@@ -16,7 +16,9 @@ setup(
         "imageio",  # ... and MP4s, with imageio-ffmpeg
         "snakeviz",
         "tqdm",  # the progress bar
-        "torch==2.13.0",
+        # Ranges here; the exact set tested is constraints.txt (`pip install -e . -c
+        # constraints.txt`), so that a torch already installed (a CUDA build) is kept.
+        "torch>=2.13",
         "jax",
         "jaxlib",
         "dm-haiku",

@@ -169,7 +169,7 @@ def summarize(out):
     if os.path.exists(path):
         with open(path) as f:
             res = json.load(f)
-        algos = {a: r for a, r in res.items() if a in bench.ALGOS}
+        algos = {a: r for a, r in res.items() if a in bench.all_algos()}
         lines += ["## bench", "", "```", bench.format_table(algos), "```", ""]
     path = os.path.join(out, "population.json")
     if os.path.exists(path):

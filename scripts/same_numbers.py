@@ -30,7 +30,7 @@ def cases(algos):
     for algo in algos:
         off = registry.spec(algo).family == "off_policy"
         base = dict(OFF) if off else dict(ON)
-        if algo == "ppo":
+        if "train_pi_iters" in registry.spec(algo).learner_args:
             base["train_pi_iters"] = 5
         env = "Pendulum-v1" if off else "CartPole-v1"
         hc = dict(base, max_ep_len=1000, num_test_episodes=1) if off else \
@@ -94,7 +94,8 @@ def compare(before, after):
 if __name__ == "__main__":
     args = sys.argv[1:]
     if len(args) >= 2 and args[0] == "run":
-        run(args[1], args[2:] or ["vpg", "ppo", "ddpg", "td3", "sac"])
+        from spinup.algos import registry
+        run(args[1], args[2:] or list(registry.ALGOS))
     elif len(args) == 3 and args[0] == "compare":
         sys.exit(compare(args[1], args[2]))
     else:

@@ -17,10 +17,12 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from spinup.commands.bench import (_alternate, _learners, _median, _td3_blocks,  # noqa: E402
+from spinup.commands.bench_common import (_alternate, _learners, _median, _td3_blocks,  # noqa: E402
                                    env_spaces)
 
-ALGOS = ("td3", "ddpg", "sac")
+from spinup.algos import registry  # noqa: E402
+
+ALGOS = tuple(registry.in_family("off_policy"))
 
 
 def fuse_optimizers(learner):

@@ -35,8 +35,10 @@ FLAG_SETS = {
     "512-bit, no ynnpack": "--xla_cpu_prefer_vector_width=512 "
                            "--xla_cpu_experimental_ynn_fusion_type=",
 }
-ALGOS = ("ddpg", "td3", "sac", "vpg", "ppo")
-OFF_POLICY = ("ddpg", "td3", "sac")
+from spinup.algos import registry  # noqa: E402
+
+ALGOS = tuple(registry.ALGOS)
+OFF_POLICY = tuple(registry.in_family("off_policy"))
 
 CHILD = r"""
 import json, sys, time
@@ -45,15 +47,15 @@ import numpy as np
 from spinup.commands import bench
 blocks, out = int(sys.argv[1]), {}
 for algo in sys.argv[2:]:
-    if algo in ("ddpg", "td3", "sac"):
+    if not bench.on_policy(algo):
         learner = bench._learners(algo, ["jax"], spaces.Box(-np.inf, np.inf, (17,)),
                                   spaces.Box(-1.0, 1.0, (6,)), (256, 256), 0)["jax"]
         data, reps, scale = bench._td3_blocks(4, 50, 100, 17, 6, 0), blocks, 1e6 / 50
     else:
         obs_space, act_space = bench.env_spaces()
-        hyper = dict(train_pi_iters=80, target_kl=1e9) if algo == "ppo" else {}
         learner = bench._learners(algo, ["jax"], obs_space, act_space, (64, 32), 0,
-                                  activation="tanh", train_v_iters=80, **hyper)["jax"]
+                                  activation="tanh", train_v_iters=80,
+                                  **bench._spec(algo).bench_hyper)["jax"]
         data = [bench._vpg_batch(4000, 17, 6, k) for k in range(2)]
         reps, scale = max(3, blocks // 4), 1e3
     learner.update(data[0]); learner.sync()

@@ -69,17 +69,9 @@ XLA_FLAG_ADDED = xla_cpu_defaults()
 
 __version__ = "0.1.0"
 
+# The algorithms' entry points (``td3_jax``, ...) are spinup.algos.registry's, looked up on
+# first use; these are the rest of SpinningUp's names at the package root.
 _LAZY = {
-    "vpg_pytorch": "spinup.algos.pytorch.vpg.vpg",
-    "vpg_jax": "spinup.algos.jax.vpg.vpg",
-    "td3_pytorch": "spinup.algos.pytorch.td3.td3",
-    "td3_jax": "spinup.algos.jax.td3.td3",
-    "ppo_pytorch": "spinup.algos.pytorch.ppo.ppo",
-    "ppo_jax": "spinup.algos.jax.ppo.ppo",
-    "ddpg_pytorch": "spinup.algos.pytorch.ddpg.ddpg",
-    "ddpg_jax": "spinup.algos.jax.ddpg.ddpg",
-    "sac_pytorch": "spinup.algos.pytorch.sac.sac",
-    "sac_jax": "spinup.algos.jax.sac.sac",
     "EpochLogger": "spinup.utils.logx",
     "Logger": "spinup.utils.logx",
     "ExperimentGrid": "spinup.commands.run_utils",
@@ -87,17 +79,26 @@ _LAZY = {
     "setup_logger_kwargs": "spinup.commands.run_utils",
 }
 
-__all__ = sorted(_LAZY)
+
+def _names():
+    from spinup.algos import registry
+    return sorted([*registry.ENTRY_POINTS, *_LAZY])
 
 
 def __getattr__(name):
+    if name == "__all__":
+        return _names()
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if not name.startswith("_"):
+        from spinup.algos import registry
+        if name in registry.ENTRY_POINTS:
+            return registry.entry_point(name)
     raise AttributeError(f"module 'spinup' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + __all__)
+    return sorted(list(globals()) + _names())
 
 
 # SpinningUp's import paths for modules that live in another room here: each is the same

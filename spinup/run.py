@@ -17,8 +17,12 @@ import os
 import sys
 from textwrap import dedent
 
-from spinup.algos import registry
 from spinup.algos.common.checks import ACTIVATIONS, InputError, activation
+
+try:
+    from spinup.algos import registry
+except InputError as e:  # SPINUP_ALGORITHMS names a module that cannot be imported
+    sys.exit(f"error: {e}")
 
 # Shortcut flag -> the argument it stands for.
 SUBSTITUTIONS = {

@@ -30,15 +30,22 @@ def _env_float(name, default):
 # Where experiment outputs go (SPINUP_DATA_DIR). Default: ./data under the working directory.
 DEFAULT_DATA_DIR = os.environ.get("SPINUP_DATA_DIR", osp.join(os.getcwd(), "data"))
 
+def default_backend(algo, default):
+    """The backend the plain name ``algo`` runs: SPINUP_BACKEND_<ALGO>, else SPINUP_BACKEND,
+    else the algorithm's own default (its line in spinup.algos.registry)."""
+    return os.environ.get(f"SPINUP_BACKEND_{algo.upper()}",
+                          os.environ.get("SPINUP_BACKEND", default))
+
+
+def _default_backends():
+    from spinup.algos.registry import ALGOS
+    return {name: default_backend(name, a.default_backend) for name, a in ALGOS.items()}
+
+
 # Backend used when an algorithm is named without a suffix, e.g. `td3` (SPINUP_BACKEND_<ALGO>,
-# or SPINUP_BACKEND for all of them).
-DEFAULT_BACKEND = {
-    "vpg": os.environ.get("SPINUP_BACKEND_VPG", os.environ.get("SPINUP_BACKEND", "pytorch")),
-    "td3": os.environ.get("SPINUP_BACKEND_TD3", os.environ.get("SPINUP_BACKEND", "jax")),
-    "ppo": os.environ.get("SPINUP_BACKEND_PPO", os.environ.get("SPINUP_BACKEND", "pytorch")),
-    "ddpg": os.environ.get("SPINUP_BACKEND_DDPG", os.environ.get("SPINUP_BACKEND", "jax")),
-    "sac": os.environ.get("SPINUP_BACKEND_SAC", os.environ.get("SPINUP_BACKEND", "jax")),
-}
+# or SPINUP_BACKEND for all of them); the defaults are the registry's (VPG, PPO: pytorch;
+# DDPG, TD3, SAC: jax).
+DEFAULT_BACKEND = _default_backends()
 
 # Always put a datestamp in experiment folder names (SPINUP_FORCE_DATESTAMP).
 FORCE_DATESTAMP = _env_bool("SPINUP_FORCE_DATESTAMP", False)

@@ -126,4 +126,4 @@ def test_torch_overhead_script_compares_fused_adam_and_counts_operators(tmp_path
         fuse_optimizers(torch.nn.Linear(2, 2))
     bad = subprocess.run([sys.executable, str(script), "--algos", "vpg"],
                          capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "--algos vpg: expected any of td3 ddpg sac" in bad.stderr
+    assert bad.returncode == 2 and "--algos vpg: expected any of ddpg td3 sac" in bad.stderr

@@ -50,7 +50,10 @@ BAD = [
     (["vpg_jax", "--epochs", "2"], ["no environment given", "--env"]),
     (["vpg_jax", "CartPole-v1"], ["comes before any flag"]),
     (["vpg_jax", "--env", "CartPole-v1", "--seed", "0", "--seed", "1"], ["given twice"]),
-    (["td3_jax", "--env", "CartPole-v1"], ["Box", "Discrete(2)"]),
+    (["td3_jax", "--env", "CartPole-v1"], ["Box", "CartPole-v1 has Discrete(2)"]),
+    (["td3_jax", "--env", "Pendulum-v1", "--seed", str(2**64)],
+     [f"seed={2**64}", "expected an integer in [0, "]),
+    (["vpg_pytorch", "--env", "CartPole-v1", "--seed", "-1"], ["seed=-1"]),
 ]
 
 
@@ -133,3 +136,15 @@ def test_test_policy_and_plot_bad_input(tmp_path, capsys):
     assert "config.json is missing" in capsys.readouterr().err
     assert main(["plot", str(tmp_path)]) == 2
     assert "no progress.txt under" in capsys.readouterr().err
+
+
+def test_plot_smooths_runs_shorter_than_the_window(tmp_path):
+    """--smooth wider than the runs (one epoch here) still plots: the window is cut to the
+    data."""
+    run = tmp_path / "one" / "one_s0"
+    run.mkdir(parents=True)
+    (run / "progress.txt").write_text("Epoch\tAverageEpRet\tTotalEnvInteracts\n0\t1.5\t100\n")
+    out = tmp_path / "p.png"
+    assert main(["plot", str(tmp_path / "one"), "--smooth", "2", "-y", "AverageEpRet",
+                 "--out", str(out)]) == 0
+    assert out.stat().st_size > 0

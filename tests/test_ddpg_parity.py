@@ -157,7 +157,8 @@ def test_jax_fused_block_equals_single_updates(x64):
     update_one = jax.jit(single.update_one)
     state, loss_q, loss_pi = single.state, [], []
     for j in range(k):
-        state, (lq, _, lp) = update_one(state, {n: v[j] for n, v in batches.items()})
+        # DDPG is TD3's update with one critic and no target noise (eps None)
+        state, (lq, _, lp) = update_one(state, j, {n: v[j] for n, v in batches.items()}, None)
         loss_q.append(lq)
         loss_pi.append(lp)
     single.state = state

@@ -181,8 +181,9 @@ def assert_same_draws(calls, new, old, discrete):
 
 @pytest.mark.parametrize("discrete", [False, True], ids=["box", "discrete"])
 def test_jax_vpg_samples_the_keys_draws(discrete):
-    """The per-call path split the key in step and in act (both ways) and sampled with
-    DiagGaussian/Categorical.sample inside jit; value left the key alone."""
+    """The per-call path splits the key in step and in a sampling act and samples with
+    DiagGaussian/Categorical.sample inside jit; value and the deterministic act leave the
+    key alone (as the PyTorch learner leaves its generator: one base acts for both)."""
     learner, calls = vpg("jax", discrete, seed=3), script(discrete)
     new = through_learner(learner, calls)
     ac, s = learner.ac, learner.state
@@ -193,8 +194,11 @@ def test_jax_vpg_samples_the_keys_draws(discrete):
         if kind == "value":
             old.append(None)
             continue
-        key, sub = jax.random.split(key)
         o = np.asarray(o, np.float32)
+        if kind == "mode":
+            old.append((np.asarray(act(o, key, True)),))
+            continue
+        key, sub = jax.random.split(key)
         out = step(o, sub) if kind in ("step", "batch") else (act(o, sub, kind == "mode"),)
         old.append(tuple(np.asarray(x) for x in out))
     assert_same_draws(calls, new, old, discrete)

@@ -89,7 +89,8 @@ def ray_cluster():
     if old == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        with engines.on_loopback():
+            ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     finally:
         signal.signal(signal.SIGINT, old)
     session = ctx.address_info["session_dir"]
@@ -252,6 +253,8 @@ def test_ctrl_c_stops_running_variants_and_lists_unfinished(engine, sig, tmp_pat
     assert proc.returncode == 130, out
     assert time.time() - t0 < 20
     assert "3 run(s) unfinished" in out
+    # ... and what running the command again does
+    assert "resumes from its last checkpoint" in out and "spinup.run resume" in out
     for x in (1, 2, 3):
         assert f"{name}_x{x} (seed 0)" in out.split("unfinished")[-1]
     for pid in pids:  # no orphans
@@ -315,3 +318,16 @@ def test_cli_unreachable_address_starts_nothing(tmp_path, capsys):
     assert code == 2 and time.time() - t0 < 10
     assert "no Ray cluster answers there" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+@requires_ray
+def test_a_local_ray_instance_listens_on_loopback(tmp_path):
+    """--engine ray without --address starts Ray on this machine, on 127.0.0.1 only: the
+    node the variant ran on says so in its log."""
+    proc = spinup_run("vpg_pytorch", "--env", "CartPole-v1", "--epochs", "1",
+                      "--steps_per_epoch", "300", "--hid", "[8]", "--seed", "0", "1",
+                      "--engine", "ray", "--cpus_per_variant", "1", "--exp_name", "loop",
+                      "--data_dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    logs = glob.glob(str(tmp_path / "loop" / "*" / "stdout.log"))
+    assert logs and all(", 127.0.0.1 (" in open(f).read() for f in logs), logs

@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pytest
 
+from spinup.algos import registry
 from spinup.algos.common.checks import InputError
 from spinup.run import main, parse_flags
 
@@ -128,9 +129,8 @@ def test_spinningup_signatures(path):
         assert any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params), path
 
 
-@pytest.mark.parametrize("name", ["vpg", "ppo", "ddpg", "td3", "sac"])
+@pytest.mark.parametrize("name", list(registry.ALGOS))
 def test_algorithm_signatures_start_as_spinningups(name):
-    from spinup.algos import registry
     for backend in registry.BACKENDS:
         params = inspect.signature(registry.entry_point(f"{name}_{backend}")).parameters
         assert list(params)[:4] == ["env_fn", "actor_critic", "ac_kwargs", "seed"]

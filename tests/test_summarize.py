@@ -93,3 +93,14 @@ def test_bad_input(args, fragment, grid, tmp_path_factory, capsys):
     assert main(["summarize"] + [paths.get(a, a) for a in args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and fragment in err and len(err.splitlines()) == 1
+
+
+def test_the_header_says_how_many_epochs_were_averaged(tmp_path, capsys):
+    """Runs shorter than --last are averaged over what they have, and the header says so."""
+    write_run(tmp_path, "short", 0, [1, 2])
+    write_run(tmp_path, "longer", 0, [1, 2, 3])
+    summarize(str(tmp_path), last=5)
+    out = capsys.readouterr().out
+    assert "over its last 2-3 epochs" in out and "last 5" not in out
+    summarize(str(tmp_path), last=2)
+    assert "over its last 2 epochs" in capsys.readouterr().out

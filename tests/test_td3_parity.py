@@ -131,7 +131,7 @@ def test_jax_fused_block_equals_single_updates(x64):
     update_one = jax.jit(single.update_one)
     state, loss_q = single.state, []
     for j in range(k):
-        state, (lq, _, _, _) = update_one(state, j, {n: v[j] for n, v in batches.items()}, eps[j])
+        state, (lq, _, _) = update_one(state, j, {n: v[j] for n, v in batches.items()}, eps[j])
         loss_q.append(lq)
     single.state = state
     assert_close(info["LossQ"], np.array(loss_q), "LossQ")

@@ -22,10 +22,12 @@ class Backend:
 
 @dataclass(frozen=True)
 class Algo:
-    """One algorithm: its spec (``module:SPEC``) and its backends."""
+    """One algorithm: its spec (``module:SPEC``), its backends, and the backend its plain
+    name ('td3') runs (``spinup.user_config.DEFAULT_BACKEND`` can override it)."""
     name: str
     spec_path: str
     backends: dict
+    default_backend: str = "pytorch"
 
     def spec(self):
         """The AlgoSpec: defaults, checks, columns, the family's loop (``spec.loop()``)."""
@@ -38,33 +40,65 @@ class Algo:
         return _import(self.backends[backend].entry)
 
 
-ALGOS = {a.name: a for a in (
-    Algo("vpg", "spinup.algos.common.vpg:SPEC", dict(
-        pytorch=Backend("spinup.algos.pytorch.vpg.vpg:VPGLearner",
-                        "spinup.algos.pytorch.vpg.vpg:vpg_pytorch"),
-        jax=Backend("spinup.algos.jax.vpg.vpg:VPGLearner", "spinup.algos.jax.vpg.vpg:vpg_jax"))),
-    Algo("td3", "spinup.algos.common.td3:SPEC", dict(
-        pytorch=Backend("spinup.algos.pytorch.td3.td3:TD3Learner",
-                        "spinup.algos.pytorch.td3.td3:td3_pytorch"),
-        jax=Backend("spinup.algos.jax.td3.td3:TD3Learner", "spinup.algos.jax.td3.td3:td3_jax"))),
-    Algo("ppo", "spinup.algos.common.ppo:SPEC", dict(
-        pytorch=Backend("spinup.algos.pytorch.ppo.ppo:PPOLearner",
-                        "spinup.algos.pytorch.ppo.ppo:ppo_pytorch"),
-        jax=Backend("spinup.algos.jax.ppo.ppo:PPOLearner", "spinup.algos.jax.ppo.ppo:ppo_jax"))),
-    Algo("ddpg", "spinup.algos.common.ddpg:SPEC", dict(
-        pytorch=Backend("spinup.algos.pytorch.ddpg.ddpg:DDPGLearner",
-                        "spinup.algos.pytorch.ddpg.ddpg:ddpg_pytorch"),
-        jax=Backend("spinup.algos.jax.ddpg.ddpg:DDPGLearner",
-                    "spinup.algos.jax.ddpg.ddpg:ddpg_jax"))),
-    Algo("sac", "spinup.algos.common.sac:SPEC", dict(
-        pytorch=Backend("spinup.algos.pytorch.sac.sac:SACLearner",
-                        "spinup.algos.pytorch.sac.sac:sac_pytorch"),
-        jax=Backend("spinup.algos.jax.sac.sac:SACLearner", "spinup.algos.jax.sac.sac:sac_jax"))),
-)}
+def laid_out(name, learner, default_backend, package="spinup.algos"):
+    """The record of an algorithm laid out as spinup's are: its spec
+    ``<package>.common.<name>:SPEC``, and per backend the learner ``<package>.<backend>.<name>.
+    <name>:<learner>`` and the entry point ``...:<name>_<backend>``."""
+    mods = {b: f"{package}.{b}.{name}.{name}" for b in BACKENDS}
+    return Algo(name, f"{package}.common.{name}:SPEC",
+                {b: Backend(f"{m}:{learner}", f"{m}:{name}_{b}") for b, m in mods.items()},
+                default_backend)
 
-# 'td3_jax' -> 'module:function', for every algorithm and backend.
-ENTRY_POINTS = {f"{a.name}_{b}": be.entry for a in ALGOS.values()
-                for b, be in a.backends.items()}
+
+# The one list of algorithms: everything that enumerates them (the CLI's names, `spinup`'s
+# imports, the default backends, bench's tables, the tests) reads it. A line: the name, the
+# learner class of both backends, the backend of the plain name.
+ALGOS = {}
+ENTRY_POINTS = {}  # 'td3_jax' -> 'module:function', for every algorithm and backend
+
+
+def register(algo):
+    """Add an algorithm (an ``Algo``, e.g. from ``laid_out``); returns it."""
+    if algo.default_backend not in algo.backends:
+        raise ValueError(f"{algo.name}: default backend {algo.default_backend!r} is not one of "
+                         f"its backends {sorted(algo.backends)}")
+    ALGOS[algo.name] = algo
+    ENTRY_POINTS.update({f"{algo.name}_{b}": be.entry for b, be in algo.backends.items()})
+    return algo
+
+
+def unregister(name):
+    """Remove algorithm ``name`` (what ``register`` added)."""
+    algo = ALGOS.pop(name)
+    for b in algo.backends:
+        ENTRY_POINTS.pop(f"{name}_{b}", None)
+
+
+for _line in (("vpg", "VPGLearner", "pytorch"),
+              ("ppo", "PPOLearner", "pytorch"),
+              ("ddpg", "DDPGLearner", "jax"),
+              ("td3", "TD3Learner", "jax"),
+              ("sac", "SACLearner", "jax")):
+    register(laid_out(*_line))
+
+
+def _load_plugins():
+    """Import the modules named in SPINUP_ALGORITHMS (comma-separated), each of which adds its
+    algorithms with ``register``: an algorithm kept outside this package, known to every
+    command and every process spinup starts (grids, Ray workers, resume)."""
+    import os
+    for module in filter(None, (m.strip() for m in
+                                os.environ.get("SPINUP_ALGORITHMS", "").split(","))):
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            raise InputError(f"SPINUP_ALGORITHMS names {module!r}, which cannot be imported "
+                             f"({e})") from None
+
+
+def in_family(family):
+    """The names of the algorithms of ``family`` ('on_policy', 'off_policy'), in list order."""
+    return [name for name, algo in ALGOS.items() if algo.spec().family == family]
 
 
 def _import(path):
@@ -80,9 +114,9 @@ def names():
 def resolve(name):
     """'td3' -> 'td3_<default backend>', 'td3_jax' -> 'td3_jax'; unknown names are an
     InputError that suggests the closest ones."""
-    from spinup.user_config import DEFAULT_BACKEND
+    from spinup.user_config import DEFAULT_BACKEND, default_backend
     if name in ALGOS:
-        backend = DEFAULT_BACKEND.get(name, "pytorch")
+        backend = DEFAULT_BACKEND.get(name) or default_backend(name, ALGOS[name].default_backend)
         if backend not in BACKENDS:
             raise InputError(f"default backend for {name} is {backend!r}: expected one of "
                              f"{', '.join(BACKENDS)} (see spinup/user_config.py)")
@@ -165,3 +199,6 @@ def name_of(fn):
         if entry == path:
             return name
     return None
+
+
+_load_plugins()

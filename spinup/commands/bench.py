@@ -14,52 +14,15 @@ ends with the learner's ``sync()``, so asynchronous work is inside the clock.
 import argparse
 import os
 import sys
-import time
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 import numpy as np  # noqa: E402
 
+from spinup.commands.bench_common import (_alternate, _learners, _median, _spec,  # noqa: E402
+                                          _spread, _td3_blocks, _timed, _vpg_batch, all_algos,
+                                          env_spaces, on_policy, write_json)
 
-def _median(xs):
-    return float(np.median(np.asarray(xs)))
-
-
-def _spread(xs):
-    """(25th percentile, 75th percentile, min, max) of ``xs``."""
-    xs = np.asarray(xs)
-    return (float(np.percentile(xs, 25)), float(np.percentile(xs, 75)), float(xs.min()),
-            float(xs.max()))
-
-
-def _timed(fn):
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-def _alternate(learners, inputs, n, out):
-    """Time ``update(inputs[...]) + sync()`` for each learner: one first call (compilation)
-    recorded in ``out`` as ``<name>_first_call_s``, then ``n`` calls each, the backends
-    alternating and their order swapped every round so neither always runs right after the
-    other. Returns {name: [seconds per call]}."""
-    def run(name, i):
-        learner = learners[name]
-        return _timed(lambda: (learner.update(inputs[i % len(inputs)]), learner.sync()))
-
-    for name in learners:
-        out[f"{name}_first_call_s"] = run(name, 0)
-    times = {name: [] for name in learners}
-    for i in range(n):
-        order = list(learners) if i % 2 == 0 else list(learners)[::-1]
-        for name in order:
-            times[name].append(run(name, i + 1))
-    return times
-
-
-# ---------------------------------------------------------------------------------------------
-# Off-policy: DDPG, TD3, SAC
-# ---------------------------------------------------------------------------------------------
 
 def _fwd_first(batch_size):
     """(forward FLOPs of an MLP of widths ``sizes``, FLOPs of its first layer) at a batch."""
@@ -144,41 +107,6 @@ def chain_gflops(batch, width, length=200, repeats=5):
     return 2 * batch * width * width * length / t / 1e9
 
 
-def _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, activation=None,
-              device="cpu", **hyper):
-    """One learner of ``algo`` per backend, with the algorithm's default hyperparameters
-    (its spec's) except ``hyper``; PyTorch's on ``device``, JAX's on its default device."""
-    from spinup.algos import registry
-    from spinup.algos.common.spec import build_learner
-
-    class Spaces:
-        observation_space, action_space = obs_space, act_space
-
-    spec = registry.ALGOS[algo].spec()
-    args = dict(spec.defaults, **hyper, seed=seed, ac_kwargs=dict(
-        hidden_sizes=tuple(hidden_sizes), activation=activation or spec.activation))
-    learners = {}
-    for name in backends:
-        if name not in ("pytorch", "jax"):
-            raise ValueError(f"backend {name!r}: expected 'pytorch' or 'jax'")
-        extra = {"device": device} if name == "pytorch" else {}
-        learners[name] = build_learner(spec, registry.ALGOS[algo].learner_class(name), args,
-                                       Spaces, **extra)
-    return learners
-
-
-def _td3_blocks(n, update_every, batch_size, obs_dim, act_dim, seed):
-    """``n`` blocks of minibatches shaped like a replay buffer's (float32, HalfCheetah-like)."""
-    rng = np.random.default_rng(seed)
-    shape = (update_every, batch_size)
-    return [dict(obs=rng.standard_normal(shape + (obs_dim,), np.float32),
-                 act=rng.uniform(-1, 1, shape + (act_dim,)).astype(np.float32),
-                 rew=rng.standard_normal(shape, np.float32),
-                 obs2=rng.standard_normal(shape + (obs_dim,), np.float32),
-                 done=(rng.uniform(size=shape) < 0.01).astype(np.float32))
-            for _ in range(n)]
-
-
 def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_blocks=20,
                      update_every=50, obs_dim=17, act_dim=6, policy_delay=2,
                      backends=("pytorch", "jax"), seed=0, verbose=True, gemm=None,
@@ -192,7 +120,8 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
     from gymnasium import spaces
     learners = _learners(algo, backends, spaces.Box(-np.inf, np.inf, (obs_dim,)),
                          spaces.Box(-1.0, 1.0, (act_dim,)), hidden_sizes, seed, device=device,
-                         **({"policy_delay": policy_delay} if algo == "td3" else {}))
+                         **({"policy_delay": policy_delay}
+                            if "policy_delay" in _spec(algo).learner_args else {}))
     blocks = _td3_blocks(4, update_every, batch_size, obs_dim, act_dim, seed)
     out = dict(algo=algo, batch_size=batch_size, hidden_sizes=tuple(hidden_sizes), n_blocks=n_blocks,
                update_every=update_every, obs_dim=obs_dim, act_dim=act_dim,
@@ -207,8 +136,9 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
         out[f"{name}_us_per_update_iqr"] = (q25 / update_every * 1e6, q75 / update_every * 1e6)
     if "jax" in learners and "pytorch" in learners:
         out["jax_over_pytorch"] = out["jax_us_per_update"] / out["pytorch_us_per_update"]
-    out["flops_per_update"] = OFF_POLICY_FLOPS[algo](obs_dim, act_dim, hidden_sizes,
-                                                     batch_size, policy_delay)
+    flops = OFF_POLICY_FLOPS.get(algo)  # an algorithm without a count: nan
+    out["flops_per_update"] = float("nan") if flops is None else flops(
+        obs_dim, act_dim, hidden_sizes, batch_size, policy_delay)
     # Two floors: at the best large-matmul rate (unreachable with 100-row matrices), and at the
     # rate JAX reaches on one chain of the update's own matmul shape.
     out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops(device=device).values())
@@ -277,30 +207,6 @@ def vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80,
     return pi_part + v_part
 
 
-_SPACES = {}
-
-
-def env_spaces(env_id="HalfCheetah-v4"):
-    """(observation_space, action_space) of ``env_id``; the env is made once per process."""
-    if env_id not in _SPACES:
-        import gymnasium as gym
-        env = gym.make(env_id)
-        _SPACES[env_id] = (env.observation_space, env.action_space)
-        env.close()
-    return _SPACES[env_id]
-
-
-def _vpg_batch(steps, obs_dim, act_dim, seed):
-    """One epoch shaped like ``GAEBuffer.get()``'s (float32; advantages normalised)."""
-    rng = np.random.default_rng(seed)
-    adv = rng.standard_normal(steps)
-    return dict(obs=rng.standard_normal((steps, obs_dim), np.float32),
-                act=rng.standard_normal((steps, act_dim), np.float32),
-                ret=rng.standard_normal(steps, np.float32),
-                adv=((adv - adv.mean()) / (adv.std() + 1e-8)).astype(np.float32),
-                logp=(-rng.uniform(4, 8, steps)).astype(np.float32))
-
-
 def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters=80,
                     n_reps=10, env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0,
                     verbose=True, gemm=None, device="cpu"):
@@ -314,11 +220,10 @@ def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters
     (ratio of medians), ``flops_per_update`` and ``gemm_gflops`` (best large-matmul rate)."""
     obs_space, act_space = env_spaces(env_id)
     obs_dim, act_dim = obs_space.shape[0], act_space.shape[0]
-    hyper = dict(train_v_iters=train_v_iters, activation="tanh")
-    pi_iters = 1
-    if algo == "ppo":
-        pi_iters = 80
-        hyper.update(train_pi_iters=pi_iters, target_kl=1e9)
+    # The spec's bench_hyper fixes what would make the work depend on the data (PPO: all
+    # train_pi_iters = 80 policy steps, target_kl out of reach).
+    hyper = dict(train_v_iters=train_v_iters, activation="tanh", **_spec(algo).bench_hyper)
+    pi_iters = hyper.get("train_pi_iters", 1)
     learners = _learners(algo, backends, obs_space, act_space, hidden_sizes, seed,
                          device=device, **hyper)
     batches = [_vpg_batch(steps, obs_dim, act_dim, seed + k) for k in range(2)]
@@ -372,16 +277,25 @@ def format_on_policy(r):
 # Command line
 # ---------------------------------------------------------------------------------------------
 
-ALGOS = ("vpg", "ppo", "ddpg", "td3", "sac")
-ON_POLICY = ("vpg", "ppo")
+# Which algorithms there are, and each one's family, come from spinup.algos.registry; what
+# is timed comes from the family: the headline configurations (SpinningUp's HalfCheetah
+# benchmark settings) and the repetitions (quick, full), unless the spec says otherwise
+# (``bench_reps``). The scaling sweeps: (sweep name, kwargs).
+HEADLINE = {"off_policy": dict(batch_size=100, hidden_sizes=(256, 256)),
+            "on_policy": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80)}
+REPS = {"off_policy": (dict(n_blocks=3, update_every=20), dict(n_blocks=20, update_every=50)),
+        "on_policy": (dict(n_reps=3), dict(n_reps=10))}
 
-# Headline configurations (SpinningUp's HalfCheetah benchmark settings) and the scaling
-# sweeps: (sweep name, kwargs).
-HEADLINE = {"td3": dict(batch_size=100, hidden_sizes=(256, 256)),
-            "ddpg": dict(batch_size=100, hidden_sizes=(256, 256)),
-            "sac": dict(batch_size=100, hidden_sizes=(256, 256)),
-            "vpg": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80),
-            "ppo": dict(steps=4000, hidden_sizes=(64, 32), train_v_iters=80)}
+
+def headline(algo):
+    return HEADLINE[_spec(algo).family]
+
+
+def reps(algo, quick):
+    sp = _spec(algo)
+    return (sp.bench_reps or REPS[sp.family])[0 if quick else 1]
+
+
 SWEEPS = {
     "td3": [("batch", [dict(batch_size=b, hidden_sizes=(256, 256)) for b in (100, 500, 1000)]),
             ("depth", [dict(batch_size=100, hidden_sizes=h)
@@ -391,12 +305,6 @@ SWEEPS = {
             ("steps", [dict(steps=n, hidden_sizes=(64, 32), train_v_iters=80)
                        for n in (3000, 4000, 10000)])],
 }
-# Repetitions: (quick, full).
-_OFF_REPS = (dict(n_blocks=3, update_every=20), dict(n_blocks=20, update_every=50))
-REPS = {"td3": _OFF_REPS, "ddpg": _OFF_REPS, "sac": _OFF_REPS,
-        "vpg": (dict(n_reps=3), dict(n_reps=10)), "ppo": (dict(n_reps=2), dict(n_reps=6))}
-
-
 def _key(cfg):
     return tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
                         for k, v in cfg.items()))
@@ -404,11 +312,11 @@ def _key(cfg):
 
 def _label(algo, cfg):
     h = "x".join(map(str, cfg["hidden_sizes"]))
-    return f"{cfg['steps']} steps, {h}" if algo in ON_POLICY else f"batch {cfg['batch_size']}, {h}"
+    return f"{cfg['steps']} steps, {h}" if on_policy(algo) else f"batch {cfg['batch_size']}, {h}"
 
 
 def _time_unit(algo):
-    return ("ms", "ms_per_update") if algo in ON_POLICY else ("us", "us_per_update")
+    return ("ms", "ms_per_update") if on_policy(algo) else ("us", "us_per_update")
 
 
 def machine_info(gemm, device="cpu"):
@@ -488,51 +396,32 @@ def plot_sweeps(results, path):
     return path
 
 
-def run_bench(algos=ALGOS, quick=False, verbose=True, device="cpu"):
+def run_bench(algos=None, quick=False, verbose=True, device="cpu"):
     """Measure the headline configs of ``algos`` (plus the scaling sweeps unless ``quick``),
     PyTorch's learners on ``device``, JAX's on its default device.
     Returns {"machine": ..., "quick": ..., algo: {"headline": i, "sweeps": {name: [i, ...]},
     "runs": [result dicts]}}; indices point into ``runs`` (a config is measured once)."""
     gemm = max(gemm_gflops(repeats=3 if quick else 10, device=device).values())
     out = {"machine": machine_info(gemm, device), "quick": bool(quick)}
-    for algo in algos:
-        bench = bench_on_policy if algo in ON_POLICY else bench_off_policy
-        reps = REPS[algo][0 if quick else 1]
+    for algo in all_algos() if algos is None else algos:
+        bench = bench_on_policy if on_policy(algo) else bench_off_policy
+        rep = reps(algo, quick)
         runs, seen = [], {}
 
         def measure(cfg):
             k = _key(cfg)
             if k not in seen:
-                r = bench(algo, **cfg, **reps, gemm=gemm, verbose=verbose, device=device)
+                r = bench(algo, **cfg, **rep, gemm=gemm, verbose=verbose, device=device)
                 r["label"] = _label(algo, cfg)
                 seen[k] = len(runs)
                 runs.append(r)
             return seen[k]
 
-        res = {"headline": measure(HEADLINE[algo]), "runs": runs}
+        res = {"headline": measure(headline(algo)), "runs": runs}
         if not quick and algo in SWEEPS:
             res["sweeps"] = {name: [measure(c) for c in cfgs] for name, cfgs in SWEEPS[algo]}
         out[algo] = res
     return out
-
-
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
-def write_json(path, data):
-    """A benchmark's results as indented JSON at ``path`` (its folder made); says so."""
-    import json
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(_jsonable(data), f, indent=1)
-    print(f"wrote {path}")
 
 
 def main(argv=None):
@@ -556,7 +445,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m spinup.run bench",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("algos", nargs="*", metavar="ALGO",
-                        help=f"algorithms to time, of {', '.join(ALGOS)} (default: all)")
+                        help=f"algorithms to time, of {', '.join(all_algos())} (default: all)")
     parser.add_argument("--quick", action="store_true",
                         help="headline configs only, few repetitions (seconds)")
     parser.add_argument("--json", metavar="PATH", help="write all numbers here")
@@ -574,25 +463,26 @@ def main(argv=None):
                         help="PyTorch's device: 'cpu' (default) or 'cuda' (JAX uses its "
                              "default device)")
     args = parser.parse_args(argv)
+    known = all_algos()
     for name in args.algos:
-        if name not in ALGOS:
+        if name not in known:
             raise InputError(f"unknown algorithm {name!r} for bench: expected one of "
-                             f"{', '.join(ALGOS)}")
-    algos = [a for a in ALGOS if a in args.algos] if args.algos else list(ALGOS)
+                             f"{', '.join(known)}")
+    chosen = [a for a in known if a in args.algos] if args.algos else known
 
-    results = run_bench(algos, quick=args.quick, device=args.device)
+    results = run_bench(chosen, quick=args.quick, device=args.device)
     m = results["machine"]
     print(f"\n{m['cpu_count']} CPUs ({m['cpu_model']}), torch {m['torch']} on {m['torch_device']}"
           + (f" ({m['gpu']})" if "gpu" in m else "") + f", jax {m['jax']} on "
           f"{', '.join(m['jax_devices'])}, best large matmul {m['gemm_gflops']:.0f} GFLOP/s"
           + (", quick mode" if args.quick else ""))
-    print(format_table({a: results[a] for a in algos}))
+    print(format_table({a: results[a] for a in chosen}))
     if args.json:
         write_json(args.json, results)
     if args.plot:
         if args.quick:
             print("--plot skipped: --quick measures no scaling sweep")
-        elif plot_sweeps({a: results[a] for a in algos}, args.plot):
+        elif plot_sweeps({a: results[a] for a in chosen}, args.plot):
             print(f"wrote {args.plot}")
     return 0
 

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from spinup.commands.bench import write_json
+from spinup.commands.bench_common import write_json
 
 ENV = "HalfCheetah-v4"
 ALGOS = ("td3", "sac", "ddpg", "ppo")  # the order they are timed in

@@ -16,9 +16,14 @@ import time
 
 import numpy as np
 
-from spinup.commands.bench import _learners, _median, _td3_blocks, _timed, write_json
+from spinup.commands.bench_common import _learners, _median, _td3_blocks, _timed, write_json
 
-ALGOS = ("td3", "ddpg", "sac")
+
+
+def all_algos():
+    """The off-policy algorithms of spinup.algos.registry: those with a JAX population."""
+    from spinup.algos import registry
+    return registry.in_family("off_policy")
 
 
 def bench_population(algo="td3", sizes=(1, 4, 16, 64), n_blocks=5, update_every=50,
@@ -104,7 +109,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m spinup.run bench --population",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("algos", nargs="*", metavar="ALGO",
-                   help=f"of {', '.join(ALGOS)} (default: td3)")
+                   help=f"of {', '.join(all_algos())} (default: td3)")
     p.add_argument("--sizes", nargs="+", type=int, default=[1, 4, 16, 64],
                    help="population sizes (default: 1 4 16 64)")
     p.add_argument("--blocks", type=int, default=5, help="timed blocks per size (default 5)")
@@ -114,10 +119,10 @@ def main(argv=None):
     p.add_argument("--update_every", type=int, default=50)
     p.add_argument("--json", metavar="PATH", help="write the numbers here")
     args = p.parse_args(argv)
-    bad = [a for a in args.algos if a not in ALGOS]
+    bad = [a for a in args.algos if a not in all_algos()]
     if bad:
         p.error(f"unknown algorithm {bad[0]!r} for bench --population: expected one of "
-                f"{', '.join(ALGOS)}")
+                f"{', '.join(all_algos())}")
     if min(args.sizes) < 1 or args.blocks < 1:
         p.error(f"--sizes {args.sizes} --blocks {args.blocks}: expected values >= 1")
     res = dict(devices=[str(d) for d in jax.devices()], cpu_count=os.cpu_count(),

@@ -22,27 +22,31 @@ ENV = "HalfCheetah-v4"
 PHASES = ("TimeEnv", "TimeAct", "TimeUpdate", "TimeTest", "TimeEpoch")
 
 
-ALGOS = ("td3", "vpg", "ddpg", "sac", "ppo")
+def all_algos():
+    """Every registered algorithm (spinup.algos.registry), in its order."""
+    from spinup.algos import registry
+    return list(registry.ALGOS)
 
 
 def cases(quick):
-    """(name, algo, flags, steps per epoch) of every run to time."""
+    """(name, algo, flags, steps per epoch) of every run to time: each algorithm in both
+    backends (flags by family), plus a 3-seed TD3 population and VPG with 8 envs."""
+    from spinup.algos import registry
     off_epochs, on_epochs = ("2", "3") if quick else ("4", "6")
-    off = ["--epochs", off_epochs, "--start_steps", "2000", "--update_after", "1000",
-           "--num_test_episodes", "2"]
-    on = ["--epochs", on_epochs, "--hid", "(64,32)"]
+    flags = {"off_policy": ["--epochs", off_epochs, "--start_steps", "2000", "--update_after",
+                            "1000", "--num_test_episodes", "2"],
+             "on_policy": ["--epochs", on_epochs, "--hid", "(64,32)"]}
+    extra = {"td3": ("td3_jax x3 population", "td3_jax", ["--seed", "0", "10", "20",
+                                                          "--population"]),
+             "vpg": ("vpg_jax 8 envs", "vpg_jax", ["--num_envs", "8"])}
     out = []
-    for algo in ("td3", "ddpg", "sac"):
-        out += [(f"{algo}_pytorch", f"{algo}_pytorch", off, 4000),
-                (f"{algo}_jax", f"{algo}_jax", off, 4000)]
-        if algo == "td3":
-            out.append(("td3_jax x3 population", "td3_jax",
-                        off + ["--seed", "0", "10", "20", "--population"], 4000))
-    for algo in ("vpg", "ppo"):
-        out += [(f"{algo}_pytorch", f"{algo}_pytorch", on, 4000),
-                (f"{algo}_jax", f"{algo}_jax", on, 4000)]
-        if algo == "vpg":
-            out.append(("vpg_jax 8 envs", "vpg_jax", on + ["--num_envs", "8"], 4000))
+    for algo in sorted(registry.ALGOS, key=lambda a: registry.spec(a).family != "off_policy"):
+        f = flags[registry.spec(algo).family]
+        out += [(f"{algo}_pytorch", f"{algo}_pytorch", f, 4000),
+                (f"{algo}_jax", f"{algo}_jax", f, 4000)]
+        if algo in extra:
+            name, entry, more = extra[algo]
+            out.append((name, entry, f + more, 4000))
     return out
 
 
@@ -82,13 +86,14 @@ def env_floor(steps=4000, seed=0):
     return time.perf_counter() - t0
 
 
-def run_all(quick=False, data_dir=None, families=ALGOS):
+def run_all(quick=False, data_dir=None, families=None):
     """Every case of the algorithm ``families``, one after the other; returns a dict of
     results."""
     data_dir = data_dir or tempfile.mkdtemp(prefix="spinup_bench_runs_")
     out = {"floor_seconds_per_4000_steps": env_floor(), "runs": {}}
+    families = all_algos() if families is None else families
     for name, algo, flags, steps in cases(quick):
-        if algo.split("_")[0] not in families:
+        if algo.rsplit("_", 1)[0] not in families:
             continue
         print(f"timing {name} ...", flush=True)
         wall, medians = time_run(algo, flags, data_dir, name)
@@ -114,7 +119,7 @@ def format_runs(res):
         return r[a][key] / r[b][key] if a in r and b in r else None
 
     figures = [(f"{a.upper()} epoch, JAX / PyTorch:".ljust(39), ratio(f"{a}_jax", f"{a}_pytorch"))
-               for a in ALGOS]
+               for a in all_algos()]
     figures += [
         ("VPG JAX epoch / env floor:             ",
          r["vpg_jax"]["TimeEpoch"] / floor if "vpg_jax" in r else None),
@@ -131,19 +136,20 @@ def main(argv=None):
     """``bench --runs``: time whole runs, print the table, optionally write JSON."""
     p = argparse.ArgumentParser(prog="python -m spinup.run bench --runs")
     p.add_argument("algos", nargs="*", metavar="ALGO",
-                   help=f"time only these algorithms' runs, of {', '.join(ALGOS)} "
+                   help=f"time only these algorithms' runs, of {', '.join(all_algos())} "
                         "(default: all)")
     p.add_argument("--quick", action="store_true", help="fewer epochs (a few minutes)")
     p.add_argument("--json", metavar="PATH", help="write the numbers here")
     p.add_argument("--data_dir", help="keep the runs here (default: a temporary folder)")
     args = p.parse_args(argv)
-    bad = [a for a in args.algos if a not in ALGOS]
+    known = all_algos()
+    bad = [a for a in args.algos if a not in known]
     if bad:
         p.error(f"unknown algorithm {bad[0]!r} for bench --runs: expected one of "
-                f"{', '.join(ALGOS)}")
-    res = run_all(args.quick, args.data_dir, tuple(args.algos) or ALGOS)
+                f"{', '.join(known)}")
+    res = run_all(args.quick, args.data_dir, tuple(args.algos) or known)
     print(format_runs(res))
     if args.json:
-        from spinup.commands.bench import write_json
+        from spinup.commands.bench_common import write_json
         write_json(args.json, res)
     return 0

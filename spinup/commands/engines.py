@@ -414,6 +414,31 @@ def unpack_folder(data, path):
             tar.extractall(path)
 
 
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+@contextlib.contextmanager
+def on_loopback():
+    """A Ray instance started inside the block serves this machine alone: its servers
+    listen on 127.0.0.1, not on the machine's network address (and a driver joining a Ray on
+    127.0.0.1 inside the block finds it there). (Ray takes the network
+    address unless it is told that this is no cluster, its own switch for a single machine:
+    RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, read at import, so its constant is set too.)"""
+    from ray._private import ray_constants
+    old_env = os.environ.get(ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR)
+    old = ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = old
+        if old_env is None:
+            os.environ.pop(ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR, None)
+        else:
+            os.environ[ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR] = old_env
+
+
 def _ray_node_line():
     """The node this Ray task runs on, as a stdout.log line: a run folder that came back from
     a cluster says where each of its attempts ran (node id, IP address and host name)."""
@@ -516,7 +541,9 @@ class RayEngine:
                     "py_modules": [osp.dirname(osp.dirname(__file__))],
                     "env_vars": {"SPINUP_CODE": json.dumps(code_version())}}
             try:
-                ray.init(address=self.address, **kwargs)
+                local = not self.address or self.address.rsplit(":", 1)[0] in LOOPBACK
+                with (on_loopback() if local else contextlib.nullcontext()):
+                    ray.init(address=self.address, **kwargs)
             except Exception as e:
                 raise InputError(ray_join_error(self.address, e)) from None
             self._owned = True

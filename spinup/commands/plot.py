@@ -128,7 +128,9 @@ def get_all_datasets(all_logdirs, legend=None, select=None, exclude=None):
 
 
 def smooth_curve(y, k):
-    """Moving average over a window of k points (1 = no smoothing), same length as y."""
+    """Moving average over a window of k points (1 = no smoothing), same length as y; a
+    window wider than the data is the data's length."""
+    k = min(k, len(y))
     if k <= 1:
         return y
     kernel = np.ones(k)

@@ -250,7 +250,9 @@ class ExperimentGrid:
                            bold=True))
             for v in e.unfinished:
                 print(f"  - {v.label}: {v.out_dir}")
-            print("Run the same command again to run them; finished runs are skipped.",
+            print("Run the same command again to continue: each run listed resumes from its "
+                  "last checkpoint (one without a checkpoint starts again), finished runs are "
+                  "skipped; or continue one run with python -m spinup.run resume FOLDER.",
                   flush=True)
             raise KeyboardInterrupt from None
         if len(variants) == 1 and not failures and isinstance(runner, engines.LocalEngine):

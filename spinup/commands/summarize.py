@@ -112,6 +112,14 @@ def format_table(metric, rows):
     return "\n".join(lines)
 
 
+def averaged(rows, last):
+    """What each run's score averages: 'last 5 epochs', or fewer where the runs are shorter
+    ('last 2-3 epochs')."""
+    used = sorted({min(last, r["epochs"]) for r in rows})
+    n = str(used[0]) if len(used) == 1 else f"{used[0]}-{used[-1]}"
+    return f"last {n} epoch{'' if used == [1] else 's'}"
+
+
 def write_csv(rows, path):
     """Write the rows to ``path`` with the columns of ``CSV_COLUMNS``."""
     with open(path, "w", newline="") as f:
@@ -130,7 +138,7 @@ def summarize(runs, metric=None, last=DEFAULT_LAST, out=None, root=None):
         runs = find_run_dirs(root)
     metric, rows = summarize_runs(runs, metric, last, root)
     print(f"\nVariants ranked by {metric}: mean +- std over seeds of each run's mean over its "
-          f"last {last} epoch(s)\n")
+          f"{averaged(rows, last)}\n")
     print(format_table(metric, rows))
     if out:
         write_csv(rows, out)

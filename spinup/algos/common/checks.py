@@ -18,6 +18,18 @@ def int_at_least(name, v, lo):
     return int(v)
 
 
+# Every generator takes a seed in this range (JAX keys are built from 32-bit words; the test
+# env's seed is the run's plus an offset).
+MAX_SEED = 2**32 - 1 - 100_000
+
+
+def seed(v):
+    """A seed: an integer in [0, MAX_SEED]."""
+    if not _is_int(v) or not 0 <= v <= MAX_SEED:
+        raise InputError(f"seed={v!r}: expected an integer in [0, {MAX_SEED}]")
+    return int(v)
+
+
 def positive_int(name, v):
     """An integer >= 1."""
     return int_at_least(name, v, 1)

@@ -100,23 +100,116 @@ class SpecEnvFn:
 
 def env_fn_from_config(cfg):
     """Rebuild an env factory from a run's config.json (see ``EnvFn.to_json`` and
-    ``RecordedEnvFn.to_json``)."""
+    ``RecordedEnvFn.to_json``). A run folder may come from anywhere, so what it says is
+    checked before anything is imported or made (``trusted_spec``): the env must be one that
+    gymnasium's registry holds here, made by the registry's own code, with plain make
+    arguments and only gymnasium's own wrappers; anything else is an InputError naming it."""
     spec = cfg.get("env_fn")
     if isinstance(spec, dict) and "env_id" in spec:
         spec = dict(spec)
-        return EnvFn(spec.pop("env_id"), **spec)
+        env_id = _registered(spec.pop("env_id"), "env_fn.env_id")
+        return EnvFn(env_id, **plain_value(spec, "env_fn's make arguments"))
     if isinstance(spec, dict) and isinstance(spec.get("gymnasium_spec"), dict):
+        trusted = trusted_spec(spec["gymnasium_spec"])
         try:
-            return SpecEnvFn(spec["gymnasium_spec"])
+            return SpecEnvFn(trusted)
         except Exception as e:  # gymnasium refuses a spec it wrote: name it in one line
             raise InputError(f"config.json's env_fn.gymnasium_spec cannot be read by this "
                              f"gymnasium ({type(e).__name__}: {e})") from None
     if cfg.get("env_name"):
-        return EnvFn(cfg["env_name"])
+        return EnvFn(_registered(cfg["env_name"], "env_name"))
     raise InputError("config.json does not say which environment the run used (no "
                      "env_fn.env_id, env_fn.gymnasium_spec or env_name): its env_fn made an "
                      "env that gymnasium cannot describe; train with env_fn=EnvFn('ID') or a "
                      "function returning gymnasium.make('ID', ...)")
+
+
+def _registered(env_id, where):
+    """``env_id`` if gymnasium's registry holds it, else an InputError naming config.json."""
+    try:
+        return check_env_id(env_id)
+    except InputError as e:
+        raise InputError(f"config.json's {where}: {e} (a run folder can only name an env "
+                         "registered with gymnasium here)") from None
+
+
+PLAIN = (bool, int, float, str, type(None))
+
+
+def plain_value(value, where, depth=0):
+    """``value`` if it is plain data: numbers, strings, booleans and null, in lists and
+    string-keyed dicts at most 4 deep; else an InputError naming ``where``."""
+    if isinstance(value, PLAIN):
+        return value
+    if depth < 4 and isinstance(value, list):
+        return [plain_value(v, where, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: plain_value(v, where, depth + 1) for k, v in value.items()}
+    raise InputError(f"config.json's {where} holds {type(value).__name__} {str(value)[:60]!r}: "
+                     "only numbers, strings, booleans, null and shallow lists or dicts of "
+                     "them are accepted")
+
+
+# gymnasium's own wrappers (what a spec records for gymnasium.make's wrappers and the usual
+# user ones): the only code a run folder's spec may name, and only as a Wrapper class.
+WRAPPER_MODULES = ("gymnasium.wrappers",)
+SPEC_FLAGS = ("order_enforce", "disable_env_checker", "apply_api_compatibility", "autoreset")
+
+
+def trusted_spec(spec):
+    """A gymnasium spec read from a run folder, reduced to what cannot run code: its id must
+    be registered here and is made by the registry's entry point (a different entry point
+    or a vector entry point in the folder is refused), its kwargs plain data, its wrappers
+    gymnasium's own Wrapper classes with plain kwargs. Returns the spec to make."""
+    import importlib
+    import gymnasium as gym
+    where = "env_fn.gymnasium_spec"
+    env_id = _registered(spec.get("id"), f"{where}.id")
+    registered = gym.spec(env_id)
+    ours = registered.entry_point if isinstance(registered.entry_point, str) else None
+    theirs = spec.get("entry_point")
+    if theirs is not None and theirs != ours:
+        raise InputError(f"config.json's {where} makes {env_id} with entry point {theirs!r}, "
+                         f"not gymnasium's registered {ours!r}: a run folder cannot choose the "
+                         "code that makes its env")
+    if spec.get("vector_entry_point") not in (None, registered.vector_entry_point):
+        raise InputError(f"config.json's {where} names a vector entry point "
+                         f"{spec['vector_entry_point']!r}; a run folder cannot name code")
+    out = json_spec(registered)
+    out["kwargs"] = plain_value(spec.get("kwargs") or {}, f"{where}.kwargs")
+    steps = spec.get("max_episode_steps")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)):
+        raise InputError(f"config.json's {where}.max_episode_steps is {steps!r}: expected an "
+                         "integer or null")
+    out["max_episode_steps"] = steps
+    for flag in SPEC_FLAGS:
+        if flag in spec:
+            out[flag] = plain_value(spec[flag], f"{where}.{flag}")
+    wrappers = spec.get("additional_wrappers") or []
+    if not isinstance(wrappers, list):
+        raise InputError(f"config.json's {where}.additional_wrappers is not a list")
+    out["additional_wrappers"] = []
+    for w in wrappers:
+        path = w.get("entry_point") if isinstance(w, dict) else None
+        module, _, name = path.partition(":") if isinstance(path, str) else ("", "", "")
+        if not name or not module.startswith(WRAPPER_MODULES):
+            raise InputError(f"config.json's {where} wraps the env with {path!r}: only "
+                             f"gymnasium's own wrappers ({', '.join(WRAPPER_MODULES)}) can be "
+                             "named by a run folder")
+        cls = getattr(importlib.import_module(module), name, None)
+        if not (isinstance(cls, type) and issubclass(cls, gym.Wrapper)):
+            raise InputError(f"config.json's {where} wraps the env with {path!r}, which is not "
+                             "a gymnasium Wrapper class")
+        out["additional_wrappers"].append(dict(
+            name=str(w.get("name", name)), entry_point=path,
+            kwargs=plain_value(w.get("kwargs") or {}, f"{where} wrapper {name}'s kwargs")))
+    return out
+
+
+def json_spec(env_spec):
+    """A registered EnvSpec as the dict ``EnvSpec.to_json`` writes (no wrappers)."""
+    import json
+    return json.loads(env_spec.to_json())
 
 
 def space_kind(space):
@@ -130,14 +223,16 @@ def space_kind(space):
                      "or gymnasium.spaces.Discrete")
 
 
-def require_box(space, algo):
-    """``space`` must be a bounded Box (continuous actions) for ``algo``."""
+def require_box(space, algo, env_id=None):
+    """``space`` must be a bounded Box (continuous actions) for ``algo``; ``env_id`` names
+    the env in the error."""
     from gymnasium import spaces
+    env = env_id or "this env"
     if not isinstance(space, spaces.Box):
         raise InputError(f"{algo} needs a continuous action space (gymnasium.spaces.Box); "
-                         f"this env has {space!r}")
+                         f"{env} has {space!r}")
     if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
-        raise InputError(f"{algo} needs a bounded Box action space; this env has {space!r}")
+        raise InputError(f"{algo} needs a bounded Box action space; {env} has {space!r}")
     return space
 
 

@@ -100,6 +100,62 @@ class SavesWeights:
         return self
 
 
+class LearnerBase(SavesWeights):
+    """The framework-free half of every learner: the parameter round trip and its checks, and
+    the framing of a checkpoint. A family's base (``common/off_policy_learner.py``,
+    ``common/on_policy_learner.py``) adds acting through ``numpy_policy``; a backend's adapter
+    (``spinup/algos/{pytorch,jax}/adapter.py``) supplies what is the framework's:
+
+    - ``net_params(net, suffix)``: one net's parameters as canonical NumPy arrays
+      (``suffix`` '_targ' for its target copy);
+    - ``load_nets(params)``: every net from checked canonical arrays;
+    - ``framework_state()`` / ``load_framework_state(state)``: the checkpoint's part that
+      is the framework's (parameters, optimizer states, the framework's generator);
+    - ``sync()``.
+
+    ``self.policy`` is the family's NumPy mirror of the networks (``numpy_policy.Mirror``),
+    marked stale by everything that changes them; ``host_state`` / ``load_host_state`` are
+    the family's NumPy generators."""
+
+    NETS = ()         # the online nets, e.g. ('pi', 'q1', 'q2')
+    TARGET_NETS = ()  # the nets with a target copy '<net>_targ'
+
+    def get_params(self):
+        """Every network's parameters (targets included), canonical names, as NumPy."""
+        params = {}
+        for net in self.NETS:
+            params.update(self.net_params(net))
+        for net in self.TARGET_NETS:
+            params.update(self.net_params(net, "_targ"))
+        return params
+
+    def set_params(self, params):
+        """Load canonical parameters (every net, targets included); optimizer states are kept.
+        Unknown or missing names (KeyError) and wrong shapes (ValueError) are refused before
+        anything changes."""
+        check_params(params, self.get_params())
+        self.load_nets(params)
+        self.policy.stale()
+
+    def state_dict(self):
+        """Everything a checkpoint needs to continue exactly, as a flat dict of NumPy arrays:
+        the framework's part and the family's NumPy generators."""
+        return {**self.framework_state(), **self.host_state()}
+
+    def load_state_dict(self, state):
+        """The inverse of ``state_dict``."""
+        self.load_framework_state(state)
+        self.policy.stale()
+        self.load_host_state(state)
+
+    def host_state(self):
+        """The family's NumPy generators, for a checkpoint."""
+        return {}
+
+    def load_host_state(self, state):
+        """The inverse of ``host_state``."""
+
+
 def describe_mismatch(given, expected):
     """What differs between two sets of canonical parameters, in a few words ('' if
     nothing): the first missing and unknown names, or the first shape that differs."""

@@ -5,9 +5,9 @@ end. An algorithm brings its spec (``spinup.algos.common.spec``) and a learner (
 ``common/learner.py``) whose ``update(batches)`` runs one block of updates on minibatches
 shaped ``[n_updates, batch, ...]`` and whose ``act(obs, deterministic=False)`` explores.
 
-``train`` is the single run, written as SpinningUp's pseudocode. A JAX population of seeds
-(``spinup/algos/jax/population.py``) steps the same ``OffPolicyRun`` parts in lockstep and
-replaces only the update call.
+``train`` is the single run, written as SpinningUp's pseudocode (``loop``). A JAX population
+of seeds (``spinup/algos/jax/population.py``) runs the same ``loop`` over a ``Lockstep`` of
+``OffPolicyRun``s and replaces only the update call.
 """
 import numpy as np
 
@@ -100,13 +100,15 @@ def check_args(spec, env, kwargs):
     are its spec's ``check``. Raises InputError naming the first bad value."""
     kw = dict(kwargs)
     algo = spec.name.upper()
-    require_box(env.action_space, algo)
+    env_id = getattr(getattr(env, "spec", None), "id", None)
+    require_box(env.action_space, algo, env_id)
     low, high = env.action_space.low, env.action_space.high
     if not np.allclose(low, -high):
         raise InputError(f"{algo} needs a symmetric action space (low == -high) since the "
-                         f"actor is act_limit * tanh(...); this env has low={low}, high={high}")
+                         f"actor is act_limit * tanh(...); {env_id or 'this env'} has "
+                         f"low={low}, high={high}")
     obs_dim(env.observation_space)
-    kw["seed"] = checks.nonneg_int("seed", kw["seed"])
+    kw["seed"] = checks.seed(kw["seed"])
     for name in ("steps_per_epoch", "epochs", "batch_size", "update_every", "max_ep_len",
                  "save_freq", "replay_size"):
         kw[name] = _count(name, kw[name], 1)
@@ -147,8 +149,15 @@ def train(spec, algo, env_fn, env, learner, args, resume=None):
     ``spec.check_args``, ``resume`` a checkpoint ``(arrays, meta)`` to continue from
     (``spinup.run resume``). Returns the learner."""
     run = OffPolicyRun(spec, algo, env_fn, env, learner, args, resume)
+    loop(run, learner)
+    return learner
+
+
+def loop(run, learner):
+    """The loop of ``train`` over ``run``'s parts (an ``OffPolicyRun``; for a population of
+    seeds, a ``Lockstep`` of them and the population's joint update as ``learner``)."""
     try:
-        for epoch in range(run.first_epoch(), args["epochs"]):
+        for epoch in range(run.first_epoch(), run.args["epochs"]):
             with run.profiler.region("epoch", epoch):
                 for t in run.epoch_steps(epoch):
                     run.step(t)
@@ -162,7 +171,6 @@ def train(spec, algo, env_fn, env, learner, args, resume=None):
                 run.end_epoch(epoch)
     finally:
         run.close()
-    return learner
 
 
 class Episodes:
@@ -321,6 +329,60 @@ class OffPolicyRun(RunContext):
         self.save_checkpoint(epoch, arrays, meta)
         if save_buffer:
             run_files.prune_buffer_chunks(out, replay.oldest(), replay.total)
+
+
+class Lockstep:
+    """Several runs of one algorithm (the same arguments but the seed) as one for ``loop``:
+    every run steps its envs, one joint update block serves them all (``Population.update``
+    takes and returns one item per run), and each run logs its own statistics and the joint
+    block's time as its update time. The first run's timer, profiler and schedule lead."""
+
+    def __init__(self, runs):
+        self.runs, self.lead = list(runs), runs[0]
+        self.args, self.timer, self.profiler = self.lead.args, self.lead.timer, \
+            self.lead.profiler
+        self.bar = _Bars(self.runs)
+
+    def first_epoch(self):
+        return self.lead.first_epoch()
+
+    def epoch_steps(self, epoch):
+        return self.lead.epoch_steps(epoch)
+
+    def update_due(self, t):
+        return self.lead.update_due(t)
+
+    def step(self, t):
+        for run in self.runs:
+            run.step(t)
+
+    def sample_batches(self):
+        return [run.sample_batches() for run in self.runs]
+
+    def record_update(self, infos, epoch, t):
+        for run, info in zip(self.runs, infos):
+            if run is not self.lead:
+                run.timer.add("update", self.lead.timer.last)
+            run.record_update(info, epoch, t)
+
+    def end_epoch(self, epoch):
+        for run in self.runs:
+            run.end_epoch(epoch)
+
+    def close(self):
+        for run in self.runs:
+            run.close()
+
+
+class _Bars:
+    """Every run's progress bar, moved together."""
+
+    def __init__(self, runs):
+        self.runs = runs
+
+    def update(self, t):
+        for run in self.runs:
+            run.bar.update(t)
 
 
 def test_agent(test_env, learner, logger, num_episodes, max_ep_len):

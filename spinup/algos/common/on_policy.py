@@ -49,7 +49,7 @@ def check_args(spec, env, kwargs):
     kw = dict(kwargs)
     space_kind(env.action_space)
     obs_dim(env.observation_space)
-    kw["seed"] = checks.nonneg_int("seed", kw["seed"])
+    kw["seed"] = checks.seed(kw["seed"])
     for name in ("steps_per_epoch", "epochs", "max_ep_len", "save_freq"):
         kw[name] = checks.positive_int(name, kw[name])
     for name in ("gamma", "lam"):

@@ -43,6 +43,11 @@ class AlgoSpec:
     # The actor is a function of the observation (TD3, DDPG): act(deterministic=False) only
     # adds exploration noise, which a trained policy is run without.
     deterministic_policy: bool = False
+    # `bench` (the update timed alone): learner hyperparameters it fixes so that the work
+    # timed does not depend on the data, and its repetitions (quick, full) where the family's
+    # would take too long.
+    bench_hyper: dict = field(default_factory=dict)
+    bench_reps: tuple = None
 
     def loop(self):
         """The family's module: ``check_args``, ``train``."""

@@ -2,9 +2,10 @@
 Gaussian or categorical actor ``pi`` and a value critic ``v``, as pure functions of their
 parameters; Haiku modules 'pi/linear_<i>' and 'pi' (leaf 'log_std') for the actor, 'v/linear_<i>'
 for the critic, see spinup/algos/jax/nets.py for the canonical names), their distributions, and
-``OnPolicyLearner``, everything a learner does but its losses and its update: building the
-networks and their two Adam optimizers, acting, parameters, checkpoints, saving. The PyTorch
-twin is spinup/algos/pytorch/on_policy.py."""
+``OnPolicyLearner``: the family's framework-free base (``spinup.algos.common.on_policy_learner``:
+acting, parameters, checkpoints) with its JAX adapter (the networks, their two Adam
+optimizers, the value phase, the sampling key). The PyTorch twin is
+spinup/algos/pytorch/on_policy.py."""
 import os
 from typing import Any, NamedTuple
 
@@ -17,13 +18,11 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from spinup.algos.common.envs import obs_dim, space_kind  # noqa: E402
-from spinup.algos.common.learner import SavesWeights, check_params  # noqa: E402
 from spinup.algos.common.nets import init_stochastic_actor_critic  # noqa: E402
-from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic  # noqa: E402
+from spinup.algos.common.on_policy_learner import OnPolicyLearnerBase  # noqa: E402
 from spinup.algos.jax import nets  # noqa: E402
+from spinup.algos.jax.adapter import JaxAdapter  # noqa: E402
 from spinup.algos.jax.nets import mlp  # noqa: E402
-from spinup.utils.errors import RunFileError  # noqa: E402
-from spinup.utils.serialization_utils import load_npz  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------------
@@ -182,16 +181,16 @@ class OnPolicyState(NamedTuple):
     vf_opt_state: Any
 
 
-class OnPolicyLearner(SavesWeights):
-    """The actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``) and all but the
-    update: a subclass adds its losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
+class OnPolicyLearner(JaxAdapter, OnPolicyLearnerBase):
+    """The family's framework-free base (acting, parameters, checkpoints) with its JAX
+    adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``), the state
+    ``OnPolicyState``, the value phase and the action-sampling key. A subclass adds its
+    losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
 
     def __init__(self, obs_space, act_space, hidden_sizes, activation, *, pi_lr, vf_lr, seed,
                  dtype):
         self.dtype = nets.check_dtype(dtype)  # float64 for parity tests
-        self.discrete = space_kind(act_space) == "discrete"
-        self.act_shape = () if self.discrete else act_space.shape
-        self.activation = activation
+        super().__init__(act_space, activation, self.dtype)
         self.ac = MLPActorCritic(obs_space, act_space, hidden_sizes, activation)
         params = init_stochastic_actor_critic(obs_dim(obs_space), act_space, hidden_sizes, seed)
         pi_params = nets.from_canonical(params, "pi", dtype=self.dtype)
@@ -200,11 +199,8 @@ class OnPolicyLearner(SavesWeights):
         self.vf_optimizer = optax.adam(vf_lr)
         self.state = OnPolicyState(pi_params, v_params, self.pi_optimizer.init(pi_params),
                                    self.vf_optimizer.init(v_params))
-        # Acting runs in NumPy on a copy of the networks (a jitted call per env step would
-        # cost several times the forward pass); whatever changes them marks the copy stale.
         # Action sampling splits the key once per call, as Categorical/DiagGaussian.sample
         # would in jitted code; the noise is drawn a block of calls at a time.
-        self.actor_critic = Mirror(self.numpy_actor_critic)
         self.noise = nets.NoiseStream(jax.random.PRNGKey(seed), self.ac.dist.noise, self.dtype)
 
     # -- the value phase, the same in every on-policy algorithm ------------------------------
@@ -223,96 +219,39 @@ class OnPolicyLearner(SavesWeights):
             v_step, (v_params, vf_opt_state), None, length=self.train_v_iters)
         return v_params, vf_opt_state, losses_v
 
-    # -- acting ----------------------------------------------------------------------------
-    def step(self, obs):
-        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy (with a leading N for a
-        batch of observations ``[N, obs_dim]``), computed in NumPy."""
-        obs, ac = self._obs(obs), self.actor_critic.get()
-        a, v, logp = ac.step(obs, self.noise.next(ac.noise_shape(obs)))
-        return self._action(a), v, logp
+    # -- the adapter: sampling, canonical parameters <-> the state --------------------------
+    def sample_noise(self, shape):
+        """The draws of one sample of shape ``shape``, from the key stream."""
+        return self.noise.next(shape)
 
-    def sample_logp(self, obs):
-        """``step`` without V(obs): (a, logp(a)), from the same draw of the noise stream. The
-        training loop takes this one and computes the values of a whole path at once."""
-        obs, ac = self._obs(obs), self.actor_critic.get()
-        a, logp = ac.sample_logp(obs, self.noise.next(ac.noise_shape(obs)))
-        return self._action(a), logp
+    def net_params(self, net, suffix=""):
+        return nets.to_canonical(getattr(self.state, f"{net}_params"), net)
 
-    def value(self, obs):
-        """V(obs) as NumPy."""
-        return np.asarray(self.actor_critic.get().value(self._obs(obs)))
-
-    def act(self, obs, deterministic=True):
-        """The action for ``obs``: the mean (Box) or the most likely action (Discrete) when
-        ``deterministic``, else a sample."""
-        obs, ac = self._obs(obs), self.actor_critic.get()
-        # The key is split in both cases, as it always was, so acting keeps the stream's place.
-        noise = self.noise.next(ac.noise_shape(obs))
-        return self._action(ac.act(obs, None if deterministic else noise))
-
-    def numpy_actor_critic(self):
-        """The actor and critic in NumPy, from the current parameters (what acting runs)."""
-        return VPGActorCritic(self.get_params(), self.activation, self.discrete)
-
-    # -- parameters, checkpoints, saving ---------------------------------------------------
-    def get_params(self):
-        """Actor and critic as canonical NumPy arrays ('pi/0/w', 'pi/log_std', 'v/0/w'...)."""
-        return self._canonical(self.state.pi_params, self.state.v_params)
-
-    def set_params(self, params):
-        """Load canonical parameters; optimizer states are kept. Unknown or missing names
-        (KeyError) and wrong shapes (ValueError) are refused before anything changes."""
-        check_params(params, self.get_params())
+    def load_nets(self, params):
         self.state = self.state._replace(
             pi_params=nets.from_canonical(params, "pi", dtype=self.dtype),
             v_params=nets.from_canonical(params, "v", dtype=self.dtype))
-        self.actor_critic.stale()
 
-    def state_dict(self):
+    def framework_state(self):
         """Parameters, both optimizers' states and the action-sampling PRNG key."""
-        state = {f"state/{k}": v for k, v in nets.flatten_state(self.state).items()}
-        state["rng/key"] = np.asarray(self.noise.key)
-        return state
+        return {**super().framework_state(), "rng/key": np.asarray(self.noise.key)}
 
-    def load_state_dict(self, state):
-        """The inverse of ``state_dict``."""
-        flat = {k[6:]: v for k, v in state.items() if k.startswith("state/")}
-        self.state = nets.unflatten_state(self.state, flat, "checkpoint")
-        self.actor_critic.stale()
+    def load_framework_state(self, state):
+        super().load_framework_state(state)
         self.noise.reset(state["rng/key"])
 
-    def sync(self):
-        """Block until queued device work is done (so timers charge it to the right phase)."""
-        jax.block_until_ready(self.state)
+    # An older run's params.npz held the actor and the critic by Haiku key path.
+    def legacy_tree(self):
+        return {"pi": self.state.pi_params, "v": self.state.v_params}
 
-    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved params.npz.
-    LEGACY_MODEL_FILE = "params.npz"
-
-    def _load_legacy(self, path):
-        """An older run's ``params.npz``: actor and critic by Haiku key path."""
-        tree = {"pi": self.state.pi_params, "v": self.state.v_params}
-        try:
-            tree = nets.unflatten_state(tree, load_npz(path, "saved model"), "saved model")
-        except (KeyError, ValueError) as e:
-            raise RunFileError(f"{path}: saved model does not match the run's networks "
-                               f"({str(e).splitlines()[0]})") from None
+    def set_legacy_tree(self, tree):
         self.state = self.state._replace(pi_params=tree["pi"], v_params=tree["v"])
-        self.actor_critic.stale()
-        return self
 
     # -- conversions -----------------------------------------------------------------------
     def _canonical(self, pi_tree, v_tree):
         """Haiku trees of the actor and the critic (parameters or gradients) by canonical
         name."""
         return {**nets.to_canonical(pi_tree, "pi"), **nets.to_canonical(v_tree, "v")}
-
-    def _obs(self, obs):
-        return np.asarray(obs, dtype=self.dtype)
-
-    def _action(self, a):
-        if self.discrete:
-            return np.asarray(a, dtype=np.int64)
-        return a.reshape(*a.shape[:-1], *self.act_shape)
 
     def _batch(self, batch):
         return {k: np.asarray(v, self.dtype) if v.dtype.kind == "f" else v

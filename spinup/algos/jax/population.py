@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from spinup.algos import registry  # noqa: E402
 from spinup.algos.common.checks import InputError  # noqa: E402
-from spinup.algos.common.off_policy import OffPolicyRun  # noqa: E402
+from spinup.algos.common.off_policy import Lockstep, OffPolicyRun, loop  # noqa: E402
 from spinup.algos.common.spec import build_learner  # noqa: E402
 
 
@@ -54,7 +54,7 @@ class Population:
         out = []
         for i, (learner, state) in enumerate(zip(self.learners, self._unstack(self.stacked))):
             learner.state = state
-            learner.actor.stale()
+            learner.policy.stale()
             out.append({k: v[i] for k, v in info.items()})
         return out
 
@@ -105,34 +105,5 @@ def train_population(algo, env_fn, seeds, output_dirs, **kwargs):
         raise
     runs = [OffPolicyRun(spec, algo, env_fn, env, build_learner(spec, learner_cls, args, env),
                          args) for env, args in checked]
-    run_in_lockstep(runs, Population([r.learner for r in runs]))
+    loop(Lockstep(runs), Population([r.learner for r in runs]))
     return [r.learner for r in runs]
-
-
-def run_in_lockstep(runs, population):
-    """The off-policy loop of ``train`` over several runs at once (the same arguments but the
-    seed): every run steps its envs, then one joint update block; each run logs the joint
-    block's time as its own update time."""
-    lead, args = runs[0], runs[0].args
-    try:
-        for epoch in range(lead.first_epoch(), args["epochs"]):
-            with lead.profiler.region("epoch", epoch):
-                for t in lead.epoch_steps(epoch):
-                    for run in runs:
-                        run.step(t)
-                    if lead.update_due(t):
-                        batches = [run.sample_batches() for run in runs]
-                        with lead.timer.phase("update", sync=population.sync), \
-                                lead.profiler.region("update", epoch):
-                            infos = population.update(batches)
-                        for run, info in zip(runs, infos):
-                            if run is not lead:
-                                run.timer.add("update", lead.timer.last)
-                            run.record_update(info, epoch, t)
-                    for run in runs:
-                        run.bar.update(t)
-                for run in runs:
-                    run.end_epoch(epoch)
-    finally:
-        for run in runs:
-            run.close()

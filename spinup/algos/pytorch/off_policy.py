@@ -1,23 +1,20 @@
-"""What the off-policy learners (DDPG, TD3, SAC) share in PyTorch: the deterministic actor
-``act_limit * tanh(mlp(obs))``, the Q function ``mlp(concat(obs, act))`` and the base class
-``OffPolicyLearner`` (parameters, checkpoints, saving, the update wrapper, polyak averaging
-and, for a deterministic actor, acting with Gaussian exploration noise). An algorithm's
-learner keeps only its losses and its updates: one step, and a block of them."""
+"""The off-policy family (DDPG, TD3, SAC) in PyTorch: the deterministic actor
+``act_limit * tanh(mlp(obs))``, the Q function ``mlp(concat(obs, act))`` and
+``OffPolicyLearner``, the family's framework-free base
+(``spinup.algos.common.off_policy_learner``: acting, the update wrapper, parameters,
+checkpoints) with its PyTorch adapter: building the modules and their targets, tensors,
+polyak averaging. An algorithm's learner keeps only its losses and its updates."""
 from contextlib import contextmanager
 from copy import deepcopy
 
-import numpy as np
 import torch
 import torch.nn as nn
 
-from spinup.algos.common.exploration import add_exploration_noise, noise_rng
-from spinup.algos.common.learner import SavesWeights, check_params
-from spinup.algos.common.numpy_policy import DeterministicActor, Mirror
+from spinup.algos.common.off_policy_learner import OffPolicyLearnerBase
 from spinup.algos.pytorch import nets
+from spinup.algos.pytorch.adapter import TorchAdapter
 from spinup.utils.errors import RunFileError
-from spinup.utils.serialization_utils import generator_state, load_torch, set_generator_state
-
-DTYPES = dict(float32=torch.float32, float64=torch.float64)
+from spinup.utils.serialization_utils import load_torch
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,12 +59,12 @@ def frozen(params):
 
 
 # ---------------------------------------------------------------------------------------------
-# The base learner
+# The family's learner: the common base and its PyTorch adapter
 # ---------------------------------------------------------------------------------------------
-class OffPolicyLearner(SavesWeights):
+class OffPolicyLearner(TorchAdapter, OffPolicyLearnerBase):
     """Online networks ``self.ac`` (one submodule per net of ``NETS``), target copies
-    ``self.ac_targ`` of the nets of ``TARGET_NETS``, their optimizers, and everything around
-    the update that does not depend on the algorithm.
+    ``self.ac_targ`` of the nets of ``TARGET_NETS``, their optimizers, and what PyTorch does
+    around the update.
 
     A subclass sets ``NETS`` and ``TARGET_NETS``; its ``__init__`` calls
     ``super().__init__``, sets its hyperparameters (``polyak``, and ``act_noise`` for a
@@ -75,23 +72,13 @@ class OffPolicyLearner(SavesWeights):
     canonical parameters, then makes its optimizers and lists them in ``self.optimizers``
     (``{'pi': ..., 'q': ...}``: checkpointed as 'pi_opt/...', saved as 'pi_optimizer'). It
     defines ``draw_noise(n_updates, batch_size)``, ``update_block(data, noise)`` and, for the
-    parity tests, ``diagnose``. A stochastic actor overrides ``act`` and ``numpy_actor``."""
-
-    NETS = ()         # the online nets, e.g. ('pi', 'q1', 'q2')
-    TARGET_NETS = ()  # the nets with a target copy '<net>_targ'
+    parity tests, ``diagnose``."""
 
     def __init__(self, obs_space, act_space, activation, seed, dtype, device):
-        self.obs_dim, self.act_dim = obs_space.shape[0], act_space.shape[0]
-        self.device, self.dtype = nets.resolve_device(device), DTYPES[dtype]
-        self.np_dtype, self.activation = np.dtype(dtype), activation
-        self.act_limit_np = np.asarray(act_space.high, dtype=np.float32)
+        self.setup_torch(dtype, device)
+        super().__init__(obs_space, act_space, activation, seed, dtype)
         self.act_limit = torch.as_tensor(self.act_limit_np, dtype=self.dtype, device=self.device)
         self.gen = torch.Generator(device=self.device).manual_seed(seed)  # the updates' noise
-        self.noise_rng = noise_rng(seed)  # exploration noise (NumPy: the same in both backends)
-        self.optimizers = {}
-        # Acting runs in NumPy on a copy of the actor: a module call per env step would cost
-        # several times the forward pass. Whatever changes the actor marks the copy stale.
-        self.actor = Mirror(self.numpy_actor)
 
     def build_networks(self, make_ac, params):
         """Build the online networks with ``make_ac()``, add frozen target copies of the
@@ -117,17 +104,23 @@ class OffPolicyLearner(SavesWeights):
         """A block of updates on tensors ``[n, batch, ...]``; returns tensors to log."""
         raise NotImplementedError
 
-    # --- A block of updates ----------------------------------------------------------------
+    # --- The update wrapper's framework half -----------------------------------------------
 
-    def update(self, batches, noise=None):
-        """Run ``n`` updates on ``batches`` (arrays ``[n, batch, ...]``) as one block.
-        ``noise``: what ``draw_noise`` would give, drawn here if None. Returns the block's
-        statistics as NumPy arrays."""
-        data = {k: self._tensor(v) for k, v in batches.items()}
-        n, batch = data["rew"].shape
-        noise = self.draw_noise(n, batch) if noise is None else self._tensors(noise)
-        info = self.update_block(data, noise)
-        self.actor.stale()
+    def to_framework(self, x):
+        """A tensor, or a dict of them, from NumPy; None stays None."""
+        if x is None:
+            return None
+        if isinstance(x, dict):
+            return {k: self._tensor(v) for k, v in x.items()}
+        return self._tensor(x)
+
+    def next_noise(self, n_updates, batch_size):
+        return self.draw_noise(n_updates, batch_size)
+
+    def run_block(self, data, noise):
+        return self.update_block(data, noise)
+
+    def to_numpy(self, info):
         return {k: v.cpu().numpy() for k, v in info.items()}
 
     @torch.no_grad()
@@ -139,22 +132,6 @@ class OffPolicyLearner(SavesWeights):
                                  getattr(self.ac_targ, net).parameters()):
                 p_targ.mul_(self.polyak).add_(p, alpha=1 - self.polyak)
 
-    # --- Acting ----------------------------------------------------------------------------
-
-    def act(self, obs, deterministic=True):
-        """``pi(obs)`` (one observation or a batch) as NumPy, computed in NumPy; with
-        ``deterministic=False`` plus Gaussian exploration noise of std ``act_noise``,
-        clipped to the action limits."""
-        a = self.actor.get()(np.asarray(obs, dtype=self.np_dtype))
-        if deterministic:
-            return a
-        return add_exploration_noise(a, self.act_noise, self.act_limit_np, self.noise_rng)
-
-    def numpy_actor(self):
-        """The actor in NumPy, from the current parameters (what ``act`` runs)."""
-        return DeterministicActor(nets.to_canonical(self.ac.pi, "pi"), self.activation,
-                                  self.act_limit_np)
-
     # --- Inspection (parity tests) ---------------------------------------------------------
 
     def gradients(self, loss, net_names):
@@ -165,52 +142,7 @@ class OffPolicyLearner(SavesWeights):
         return {"grad/" + n: (g.T if n.endswith("/w") else g).cpu().numpy()
                 for (n, _), g in zip(items, grads)}
 
-    # --- Parameters, checkpoints, saving ---------------------------------------------------
-
-    def get_params(self):
-        """Online and target networks as canonical NumPy arrays ('pi/0/w', 'q1_targ/1/b'...)."""
-        params = {}
-        for net in self.NETS:
-            params.update(nets.to_canonical(getattr(self.ac, net), net))
-        for net in self.TARGET_NETS:
-            params.update(nets.to_canonical(getattr(self.ac_targ, net), net, "_targ"))
-        return params
-
-    def set_params(self, params):
-        """Load canonical parameters (online and target nets; names and shapes must match);
-        optimizer states are kept."""
-        check_params(params, self.get_params())
-        for net in self.NETS:
-            nets.from_canonical(params, getattr(self.ac, net), net)
-        for net in self.TARGET_NETS:
-            nets.from_canonical(params, getattr(self.ac_targ, net), net, "_targ")
-        self.actor.stale()
-
-    def state_dict(self):
-        """Parameters with targets, the optimizers' states, the generator of the updates'
-        noise and the exploration-noise stream."""
-        state = {f"params/{k}": v for k, v in self.get_params().items()}
-        for name, opt in self.optimizers.items():
-            state.update(nets.optimizer_state(opt, f"{name}_opt"))
-        state["rng/gen"] = self.gen.get_state().cpu().numpy()
-        state["rng/noise"] = generator_state(self.noise_rng)
-        return state
-
-    def load_state_dict(self, state):
-        """The inverse of ``state_dict``."""
-        self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
-        for name, opt in self.optimizers.items():
-            nets.load_optimizer_state(opt, state, f"{name}_opt", self.device)
-        self.gen.set_state(torch.as_tensor(state["rng/gen"], dtype=torch.uint8))
-        set_generator_state(self.noise_rng, state["rng/noise"])
-
-    def sync(self):
-        """Block until queued device work is done (so timers charge it to the right phase)."""
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-
-    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved model.pt.
-    LEGACY_MODEL_FILE = "model.pt"
+    # --- Older runs ------------------------------------------------------------------------
 
     def _load_legacy(self, path):
         """An older run's ``model.pt`` (``weights_only``): state_dicts of the networks,
@@ -226,16 +158,5 @@ class OffPolicyLearner(SavesWeights):
             raise RunFileError(f"{path}: saved model does not match the run's networks "
                                f"({str(e).splitlines()[0]})") from None
         finally:
-            self.actor.stale()  # a failed load may have changed some of the weights
+            self.policy.stale()  # a failed load may have changed some of the weights
         return self
-
-    def _tensor(self, x):
-        return torch.as_tensor(np.asarray(x), dtype=self.dtype, device=self.device)
-
-    def _tensors(self, x):
-        """A tensor, or a dict of them, from NumPy; None stays None."""
-        if x is None:
-            return None
-        if isinstance(x, dict):
-            return {k: self._tensor(v) for k, v in x.items()}
-        return self._tensor(x)

@@ -1,8 +1,9 @@
 """What the on-policy learners (VPG, PPO) share in PyTorch: the networks (a Gaussian or
 categorical actor ``pi`` and a value critic ``v``; canonical names 'pi/<i>/w', 'pi/log_std',
-'v/<i>/w', ...; see spinup/algos/pytorch/nets.py) and ``OnPolicyLearner``, everything a learner
-does but its losses and its update: building the networks and their two Adam optimizers,
-acting, parameters, checkpoints, saving. The JAX twin is spinup/algos/jax/on_policy.py."""
+'v/<i>/w', ...; see spinup/algos/pytorch/nets.py) and ``OnPolicyLearner``: the family's
+framework-free base (``spinup.algos.common.on_policy_learner``: acting, parameters,
+checkpoints) with its PyTorch adapter (the networks, their two Adam optimizers, the value
+phase, the sampling generator). The JAX twin is spinup/algos/jax/on_policy.py."""
 import numpy as np
 import torch
 import torch.nn as nn
@@ -10,15 +11,13 @@ from torch.distributions.categorical import Categorical
 from torch.distributions.normal import Normal
 
 from spinup.algos.common.envs import obs_dim, space_kind
-from spinup.algos.common.learner import SavesWeights, check_params
 from spinup.algos.common.nets import init_stochastic_actor_critic
-from spinup.algos.common.numpy_policy import Mirror, VPGActorCritic
+from spinup.algos.common.on_policy_learner import OnPolicyLearnerBase
 from spinup.algos.pytorch import nets
+from spinup.algos.pytorch.adapter import TorchAdapter
 from spinup.algos.pytorch.nets import mlp
 from spinup.utils.errors import RunFileError
 from spinup.utils.serialization_utils import load_torch
-
-NETS = ("pi", "v")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -140,28 +139,23 @@ def compute_loss_v(ac, data):
     return ((ac.v(data["obs"]) - data["ret"]) ** 2).mean()
 
 
-class OnPolicyLearner(SavesWeights):
-    """The actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``) and all but the
-    update: a subclass adds its losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
+class OnPolicyLearner(TorchAdapter, OnPolicyLearnerBase):
+    """The family's framework-free base (acting, parameters, checkpoints) with its PyTorch
+    adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``), the value phase
+    and the action-sampling generator. A subclass adds its losses, ``update(batch)`` and
+    ``losses_and_grads(batch)``."""
 
     def __init__(self, obs_space, act_space, hidden_sizes, activation, *, pi_lr, vf_lr, seed,
                  dtype, device):
-        self.device = nets.resolve_device(device)
-        self.np_dtype = np.dtype(dtype)  # float64 for parity tests
-        self.dtype = getattr(torch, self.np_dtype.name)
-        self.discrete = space_kind(act_space) == "discrete"
-        self.act_shape = () if self.discrete else act_space.shape
-        self.activation = activation
+        self.setup_torch(dtype, device)
+        super().__init__(act_space, activation, dtype)
         self.ac, self.gen = self._build(obs_space, act_space, hidden_sizes, activation, seed)
         self.ac.to(self.device, self.dtype)
-        # Acting runs in NumPy on a copy of the networks (a module call per env step would
-        # cost several times the forward pass); whatever changes them marks the copy stale.
-        # Sampling still draws from torch: the numbers .sample() would draw from self.gen.
-        self.actor_critic = Mirror(self.numpy_actor_critic)
         self.set_params(init_stochastic_actor_critic(obs_dim(obs_space), act_space,
                                                      hidden_sizes, seed))
         self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
         self.vf_optimizer = torch.optim.Adam(self.ac.v.parameters(), lr=vf_lr)
+        self.optimizers = dict(pi=self.pi_optimizer, vf=self.vf_optimizer)
 
     def _build(self, obs_space, act_space, hidden_sizes, activation, seed):
         """The actor-critic, and the generator its actions are sampled from, seeded with
@@ -191,69 +185,16 @@ class OnPolicyLearner(SavesWeights):
             self.vf_optimizer.step()
         return loss_v_old
 
-    # -- acting ----------------------------------------------------------------------------
-    def step(self, obs):
-        """Sample a ~ pi(.|obs); return (a, V(obs), logp(a)) as NumPy (with a leading N for a
-        batch of observations ``[N, obs_dim]``), computed in NumPy."""
-        obs, ac = self._obs(obs), self.actor_critic.get()
-        a, v, logp = ac.step(obs, self._noise(ac.noise_shape(obs)))
-        return self._action(a), v, logp
-
-    def sample_logp(self, obs):
-        """``step`` without V(obs): (a, logp(a)), from the same draw of the noise stream. The
-        training loop takes this one and computes the values of a whole path at once."""
-        obs, ac = self._obs(obs), self.actor_critic.get()
-        a, logp = ac.sample_logp(obs, self._noise(ac.noise_shape(obs)))
-        return self._action(a), logp
-
-    def value(self, obs):
-        """V(obs) as NumPy."""
-        return np.asarray(self.actor_critic.get().value(self._obs(obs)))
-
-    def act(self, obs, deterministic=True):
-        """The action for ``obs``: the mean (Box) or the most likely action (Discrete) when
-        ``deterministic``, else a sample."""
-        obs, ac = self._obs(obs), self.actor_critic.get()
-        noise = None if deterministic else self._noise(ac.noise_shape(obs))
-        return self._action(ac.act(obs, noise))
-
-    def numpy_actor_critic(self):
-        """The actor and critic in NumPy, from the current parameters (what acting runs)."""
-        return VPGActorCritic(self.get_params(), self.activation, self.discrete)
-
-    def _noise(self, shape):
+    # -- the adapter: sampling, the generator of older checkpoints ---------------------------
+    def sample_noise(self, shape):
         """The draws of one ``.sample()`` of shape ``shape``, from the learner's generator."""
         return self.ac.pi.noise(shape, self.dtype, self.device, self.gen).cpu().numpy()
 
-    # -- parameters, checkpoints, saving ---------------------------------------------------
-    def get_params(self):
-        """Actor and critic as canonical NumPy arrays ('pi/0/w', 'pi/log_std', 'v/0/w'...)."""
-        return self._canonical()
-
-    def set_params(self, params):
-        """Load canonical parameters; optimizer states are kept. Unknown or missing names
-        (KeyError) and wrong shapes (ValueError) are refused before anything changes."""
-        check_params(params, self.get_params())
-        for net in NETS:
-            nets.from_canonical(params, getattr(self.ac, net), net)
-        self.actor_critic.stale()
-
-    def state_dict(self):
-        """Parameters, both optimizers' states and the action-sampling generator."""
-        state = {f"params/{k}": v for k, v in self.get_params().items()}
-        state.update(nets.optimizer_state(self.pi_optimizer, "pi_opt"))
-        state.update(nets.optimizer_state(self.vf_optimizer, "vf_opt"))
-        state["rng/gen"] = self.gen.get_state().cpu().numpy()
-        return state
-
-    def load_state_dict(self, state):
-        """The inverse of ``state_dict``; also reads checkpoints written when sampling drew
-        from torch's global generator ('rng/torch')."""
-        self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
-        nets.load_optimizer_state(self.pi_optimizer, state, "pi_opt", self.device)
-        nets.load_optimizer_state(self.vf_optimizer, state, "vf_opt", self.device)
+    def load_generator(self, state):
+        """'rng/gen', or in checkpoints written when sampling drew from torch's global
+        generator, 'rng/torch'."""
         if "rng/gen" in state:
-            self.gen.set_state(torch.as_tensor(state["rng/gen"], dtype=torch.uint8))
+            super().load_generator(state)
         elif "rng/torch" in state:
             # The global CPU generator: the sampling stream on the CPU. On a GPU those
             # checkpoints held no sampling state, and resuming restarted it from the seed.
@@ -263,14 +204,6 @@ class OnPolicyLearner(SavesWeights):
             raise KeyError("checkpoint has no action-sampling generator state "
                            "('rng/gen', or 'rng/torch' in older checkpoints)")
 
-    def sync(self):
-        """Block until queued device work is done (so timers charge it to the right phase)."""
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-
-    # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved model.pt.
-    LEGACY_MODEL_FILE = "model.pt"
-
     def _load_legacy(self, path):
         """An older run's ``model.pt``: the actor-critic's state_dict (``weights_only``)."""
         try:
@@ -279,22 +212,14 @@ class OnPolicyLearner(SavesWeights):
             raise RunFileError(f"{path}: saved model does not match the run's networks "
                                f"({str(e).splitlines()[0]})") from None
         finally:
-            self.actor_critic.stale()  # a failed load may have changed some of the weights
+            self.policy.stale()  # a failed load may have changed some of the weights
         return self
 
     # -- conversions -----------------------------------------------------------------------
     def _canonical(self, grad=False):
         """Both nets' parameters (or, with ``grad``, their gradients) by canonical name."""
-        return {k: v for net in NETS
+        return {k: v for net in self.NETS
                 for k, v in nets.to_canonical(getattr(self.ac, net), net, grad=grad).items()}
-
-    def _obs(self, obs):
-        return np.asarray(obs, dtype=self.np_dtype)
-
-    def _action(self, a):
-        if self.discrete:
-            return np.asarray(a, dtype=np.int64)
-        return a.reshape(*a.shape[:-1], *self.act_shape)
 
     def _tensors(self, batch):
         return {k: torch.as_tensor(v, device=self.device,

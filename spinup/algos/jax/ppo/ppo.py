@@ -111,7 +111,7 @@ class PPOLearner(OnPolicyLearner):
         and Entropy before the update, Delta* (after minus before), and KL and ClipFrac at
         the policy it ends with, and StopIter."""
         self.state, stats = self._update(self.state, self._batch(batch))
-        self.actor_critic.stale()
+        self.policy.stale()
         return dict(zip(PPO_UPDATE_KEYS, np.asarray(stats).tolist()))
 
     def losses_and_grads(self, batch):

@@ -44,6 +44,8 @@ class SACLearner(OffPolicyLearner):
 
     NETS = ("pi", "q1", "q2")  # and 'alpha' with a learned temperature
     TARGET_NETS = ("q1", "q2")  # no actor target: a' is sampled from the current policy
+    NUMPY_ACTOR = SquashedGaussianActor  # acting: its mean action, or a sample
+    DETERMINISTIC_ACTOR = False
     MODULES = core.MODULES
 
     def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu", *,
@@ -159,23 +161,6 @@ class SACLearner(OffPolicyLearner):
         key, *subs = jax.random.split(key, 1 + len(NOISE))
         shape = (n_updates, batch_size, self.act_dim)
         return key, {k: jax.random.normal(sub, shape, self.dtype) for k, sub in zip(NOISE, subs)}
-
-    # --- Acting ----------------------------------------------------------------------------
-
-    def act(self, obs, deterministic=True):
-        """The mean action ``act_limit * tanh(mu(obs))`` (one observation or a batch) as
-        NumPy, computed in NumPy; with ``deterministic=False`` a sample of the policy."""
-        obs = np.asarray(obs, dtype=self.dtype)
-        actor = self.actor.get()
-        if deterministic:
-            return actor(obs)
-        return actor(obs, self.noise_rng.standard_normal(actor.noise_shape(obs),
-                                                         dtype=self.dtype))
-
-    def numpy_actor(self):
-        """The actor in NumPy, from the current parameters (what ``act`` runs)."""
-        return SquashedGaussianActor(self.canonical(self.state.ac["pi"], "pi"), self.activation,
-                                     self.act_limit)
 
     # --- Inspection (parity tests) ---------------------------------------------------------
 

@@ -5,7 +5,12 @@ their targets share one transform; see spinup/algos/jax/nets.py for the canonica
 actor and the critic are the off-policy family's (spinup/algos/jax/off_policy.py)."""
 from spinup.algos.jax.off_policy import MLPActor, MLPActorCritic, MLPQFunction
 
-__all__ = ["MLPActor", "MLPQFunction", "MLPActorCritic", "MODULES"]
+__all__ = ["MLPActor", "MLPQFunction", "MLPActorCritic", "MODULES", "modules"]
 
-# Haiku module of each canonical net.
-MODULES = dict(pi="pi", q1="q", q2="q")
+
+def modules(critics=("q1", "q2")):
+    """The Haiku module of each canonical net: 'pi' for the actor, 'q' for every critic."""
+    return dict(pi="pi", **{c: "q" for c in critics})
+
+
+MODULES = modules()

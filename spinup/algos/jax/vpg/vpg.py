@@ -66,7 +66,7 @@ class VPGLearner(OnPolicyLearner):
     def update(self, batch):
         """One policy step, then train_v_iters value steps, on the whole batch."""
         self.state, stats = self._update(self.state, self._batch(batch))
-        self.actor_critic.stale()
+        self.policy.stale()
         return dict(zip(VPG_UPDATE_KEYS, np.asarray(stats).tolist()))
 
     def losses_and_grads(self, batch):

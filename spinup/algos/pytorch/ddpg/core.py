@@ -1,18 +1,14 @@
 """DDPG's networks in PyTorch: actor ``act_limit * tanh(mlp(obs))`` and critic
 ``mlp(concat(obs, act))`` squeezed to ``(batch,)`` (canonical names 'pi/<i>/w', 'q/<i>/w',
-...; see spinup/algos/pytorch/nets.py). The actor and the critic are the off-policy family's
-(spinup/algos/pytorch/off_policy.py)."""
-import torch.nn as nn
+...; see spinup/algos/pytorch/nets.py): TD3's, with the one critic ``q``."""
+from functools import partialmethod
 
+from spinup.algos.pytorch.td3 import core as td3_core
 from spinup.algos.pytorch.off_policy import MLPActor, MLPQFunction
 
 __all__ = ["MLPActor", "MLPQFunction", "MLPActorCritic"]
 
 
-class MLPActorCritic(nn.Module):
+class MLPActorCritic(td3_core.MLPActorCritic):
     """The actor ``pi`` and the critic ``q``."""
-
-    def __init__(self, obs_dim, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu"):
-        super().__init__()
-        self.pi = MLPActor(obs_dim, act_dim, hidden_sizes, activation, act_limit)
-        self.q = MLPQFunction(obs_dim, act_dim, hidden_sizes, activation)
+    __init__ = partialmethod(td3_core.MLPActorCritic.__init__, critics=("q",))

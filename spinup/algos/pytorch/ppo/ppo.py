@@ -83,7 +83,7 @@ class PPOLearner(OnPolicyLearner):
         stats = torch.stack([loss_pi_old, loss_v_old, loss_pi_new - loss_pi_old,
                              loss_v_new - loss_v_old, ent, kl, clip_frac,
                              torch.as_tensor(stop_iter, dtype=self.dtype, device=self.device)])
-        self.actor_critic.stale()
+        self.policy.stale()
         return dict(zip(PPO_UPDATE_KEYS, stats.cpu().tolist()))
 
     def losses_and_grads(self, batch):

@@ -10,7 +10,6 @@ from spinup.algos.common.nets import init_squashed_gaussian_actor_critic
 from spinup.algos.common.numpy_policy import SquashedGaussianActor
 from spinup.algos.common.sac import SPEC
 from spinup.algos.common.spec import make_entry_point
-from spinup.algos.pytorch import nets
 from spinup.algos.pytorch.off_policy import OffPolicyLearner, frozen
 from spinup.algos.pytorch.sac import core
 
@@ -28,6 +27,8 @@ class SACLearner(OffPolicyLearner):
 
     NETS = ("pi", "q1", "q2")  # and 'alpha' with a learned temperature
     TARGET_NETS = ("q1", "q2")  # no actor target: a' is sampled from the current policy
+    NUMPY_ACTOR = SquashedGaussianActor  # acting: its mean action, or a sample
+    DETERMINISTIC_ACTOR = False
 
     def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu", *,
                  gamma, polyak, lr, alpha, seed=0, dtype="float32", device=None):
@@ -144,23 +145,6 @@ class SACLearner(OffPolicyLearner):
         shape = (n_updates, batch_size, self.act_dim)
         return {k: torch.randn(shape, generator=self.gen, dtype=self.dtype, device=self.device)
                 for k in NOISE}
-
-    # --- Acting ----------------------------------------------------------------------------
-
-    def act(self, obs, deterministic=True):
-        """The mean action ``act_limit * tanh(mu(obs))`` (one observation or a batch) as
-        NumPy, computed in NumPy; with ``deterministic=False`` a sample of the policy."""
-        obs = np.asarray(obs, dtype=self.np_dtype)
-        actor = self.actor.get()
-        if deterministic:
-            return actor(obs)
-        return actor(obs, self.noise_rng.standard_normal(actor.noise_shape(obs),
-                                                         dtype=self.np_dtype))
-
-    def numpy_actor(self):
-        """The actor in NumPy, from the current parameters (what ``act`` runs)."""
-        return SquashedGaussianActor(nets.to_canonical(self.ac.pi, "pi"), self.activation,
-                                     self.act_limit_np)
 
     # --- Inspection (parity tests) ---------------------------------------------------------
 

@@ -10,10 +10,12 @@ __all__ = ["MLPActor", "MLPQFunction", "MLPActorCritic"]
 
 
 class MLPActorCritic(nn.Module):
-    """The actor ``pi`` and the twin critics ``q1``, ``q2``."""
+    """The actor ``pi`` and the critics named by ``critics`` (TD3: ``q1``, ``q2``; DDPG:
+    ``q``)."""
 
-    def __init__(self, obs_dim, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu"):
+    def __init__(self, obs_dim, act_dim, act_limit, hidden_sizes=(256, 256), activation="relu",
+                 critics=("q1", "q2")):
         super().__init__()
         self.pi = MLPActor(obs_dim, act_dim, hidden_sizes, activation, act_limit)
-        self.q1 = MLPQFunction(obs_dim, act_dim, hidden_sizes, activation)
-        self.q2 = MLPQFunction(obs_dim, act_dim, hidden_sizes, activation)
+        for name in critics:
+            self.add_module(name, MLPQFunction(obs_dim, act_dim, hidden_sizes, activation))

@@ -51,7 +51,7 @@ class VPGLearner(OnPolicyLearner):
 
         stats = torch.stack([loss_pi.detach(), loss_v_old, loss_pi_new - loss_pi.detach(),
                              loss_v_new - loss_v_old, ent.detach(), kl])
-        self.actor_critic.stale()
+        self.policy.stale()
         return dict(zip(VPG_UPDATE_KEYS, stats.cpu().tolist()))
 
     def losses_and_grads(self, batch):
