@@ -54,6 +54,15 @@ BAD = [
     (["td3_jax", "--env", "Pendulum-v1", "--seed", str(2**64)],
      [f"seed={2**64}", "expected an integer in [0, "]),
     (["vpg_pytorch", "--env", "CartPole-v1", "--seed", "-1"], ["seed=-1"]),
+    # sizes the machine cannot hold: one line naming the flag, before any work
+    (["vpg_pytorch", "--env", "CartPole-v1", "--hid", "[100000000]"],
+     ["hidden_sizes=(100000000,)", "more than this machine's"]),
+    (["td3_jax", "--env", "Pendulum-v1", "--hid", "[100000000]"],
+     ["hidden_sizes=(100000000,)", "more than this machine's"]),
+    (["vpg_jax", "--env", "CartPole-v1", "--steps_per_epoch", str(10**12)],
+     [f"steps_per_epoch={10**12}", "more than this machine's"]),
+    (["sac_jax", "--env", "Pendulum-v1", "--replay_size", str(10**12)],
+     [f"replay_size={10**12}: the replay buffer", "more than this machine's"]),
 ]
 
 

@@ -105,3 +105,24 @@ def test_plain_value_refuses_what_is_not_data():
         envs.plain_value({"a": object()}, "w")
     with pytest.raises(InputError, match="only numbers, strings"):
         envs.plain_value([[[[[1]]]]], "w")
+
+
+def test_make_arguments_gymnasium_refuses_are_one_line_naming_config_json(run_dir, tmp_path):
+    """Plain data of the wrong kind for the env (a string where a number belongs) is refused
+    by gymnasium when it makes the env: one line naming config.json, not a traceback."""
+    folder = tampered(run_dir, tmp_path, dict(env_id="CartPole-v1", render_mode=17))
+    proc = spinup_run("test_policy", str(folder), "-n", "1", "--norender")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-1500:]
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert "config.json: gymnasium cannot make the env" in last, last
+
+
+def test_hidden_sizes_the_machine_cannot_hold_are_one_line(run_dir, tmp_path):
+    folder = tampered(run_dir, tmp_path, run_files.read_config(str(run_dir))["env_fn"])
+    cfg = run_files.read_config(str(folder))
+    cfg["ac_kwargs"]["hidden_sizes"] = [10**12]
+    write_json(str(folder / "config.json"), run_files.seal_config(cfg))
+    proc = spinup_run("test_policy", str(folder), "-n", "1", "--norender")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-1500:]
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert "config.json" in last and "more than this machine's" in last, last

@@ -326,6 +326,23 @@ def test_a_deterministic_failure_is_one_line_and_not_retried(tmp_path, capsys):
     assert error.startswith("FloatingPointError: LossQ is inf") and error.count("\n") == 1
 
 
+def test_running_out_of_memory_is_not_retried(tmp_path, capsys):
+    """An absurd size fails the same way every time: one attempt, its line reported."""
+    eg = ExperimentGrid("oom")
+    eg.add("seed", [0])
+    with pytest.raises(RuntimeError, match="MemoryError"):
+        eg.run(toy.toy_out_of_memory, data_dir=str(tmp_path))
+    out = capsys.readouterr().out
+    assert "retrying" not in out
+    assert (tmp_path / "oom" / "oom_s0" / "attempts.txt").read_text().count("\n") == 1
+
+
+def test_values_that_print_alike_get_distinct_folders():
+    eg = ExperimentGrid("lr")
+    eg.add("pi_lr", [1e30, 1e-30], "pi")
+    assert [eg.variant_name(v) for v in eg.variants()] == ["lr_pi1e30", "lr_pi1e-30"]
+
+
 @pytest.mark.parametrize("flags,words", [
     (["--data_dir", "/proc/spinup_issue19"], ["/proc", "cannot be written"]),
     (["--exp_name", "../escaped"], ["../escaped", "outside --data_dir"]),

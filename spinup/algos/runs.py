@@ -27,13 +27,26 @@ def read_config(run_dir, algo=None):
     line checks them (so ``ac_kwargs`` is normalised with the algorithm's default networks),
     and one env made from the env factory it records."""
     cfg = run_files.read_config(run_dir)
-    env = env_fn_from_config(cfg)()
+    env = make_env(run_dir, cfg)
     try:
         args = checked_config(run_dir, cfg, env, algo)
     except BaseException:
         env.close()
         raise
     return dict(cfg, **args), env
+
+
+def make_env(run_dir, cfg):
+    """One env from the factory config.json records (checked by ``env_fn_from_config``); an
+    env that gymnasium cannot make from what the file says (make arguments of the wrong type
+    or value) is one line naming config.json."""
+    env_fn = env_fn_from_config(cfg)
+    try:
+        return env_fn()
+    except Exception as e:
+        why = " ".join(str(e).split())[:200]
+        raise _in_config(run_dir, f"gymnasium cannot make the env its env_fn records "
+                                  f"({type(e).__name__}: {why})") from None
 
 
 def _in_config(run_dir, what):
@@ -140,7 +153,7 @@ def check_resume(run_dir, epochs=None, device=None):
         kwargs["logger_kwargs"]["tensorboard"] = cfg["logger_kwargs"]["tensorboard"]
     if device is not None or "device" in cfg:
         kwargs["device"] = device if device is not None else cfg["device"]
-    env = env_fn_from_config(cfg)()
+    env = make_env(run_dir, cfg)
     try:
         args = checked_config(run_dir, cfg, env, **kwargs)
     except BaseException:

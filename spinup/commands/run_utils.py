@@ -96,7 +96,8 @@ def valid_str(v):
     if isinstance(v, (tuple, list)):
         return "-".join(valid_str(x) for x in v)
     allowed = set("-_" + string.ascii_letters + string.digits)
-    return "".join(c if c in allowed else "-" for c in str(v).lower())
+    # '1e+30' -> '1e30': the '+' would become '-', the name of 1e-30
+    return "".join(c if c in allowed else "-" for c in str(v).lower().replace("e+", "e"))
 
 
 def _get_nested(variant, key):

@@ -28,5 +28,6 @@ class RunWriteError(RunFileError):
 
 
 # What a run stops with when running it again would fail the same way (bad input, damaged or
-# unwritable files, a diverged loss): reported as one line, never retried.
-DETERMINISTIC = (InputError, FloatingPointError)
+# unwritable files, a diverged loss, sizes the machine cannot hold or a number too large for
+# its type): reported as one line, never retried.
+DETERMINISTIC = (InputError, FloatingPointError, MemoryError, OverflowError)

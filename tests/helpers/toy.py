@@ -24,6 +24,16 @@ def toy_experiment(x=1, seed=0, sleep=0.0, fail=False, nested=None, epochs=2,
         logger.dump_tabular()
 
 
+def toy_out_of_memory(seed=0, logger_kwargs=None):
+    """Asks for more memory than there is, as an absurd network or buffer size does: a
+    failure that a retry would repeat."""
+    logger = EpochLogger(**(logger_kwargs or {}))
+    logger.save_config(dict(seed=seed, pid=os.getpid()))
+    with open(os.path.join(logger.output_dir, "attempts.txt"), "a") as f:
+        f.write(f"{os.getpid()}\n")
+    raise MemoryError("Unable to allocate 3.64 TiB for an array with shape (1000000000000,)")
+
+
 def toy_diverges(seed=0, logger_kwargs=None):
     """Stops as a training loop does when a loss diverges (``RunContext.check_finite``): a
     failure that a retry would repeat."""

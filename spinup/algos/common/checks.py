@@ -30,6 +30,45 @@ def seed(v):
     return int(v)
 
 
+def machine_memory():
+    """This machine's physical memory in bytes (None where the OS does not say)."""
+    import os
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _human(n):
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def mlp_floats(sizes):
+    """Weights and biases of an MLP of widths ``sizes`` (input first)."""
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def fits_in_memory(needs, total=None):
+    """``needs``: (what, bytes) of the big arrays a run will allocate, estimated from its
+    arguments before any of them is made. Each, and all together, must fit in this machine's
+    memory, else an InputError naming the argument: an absurd size costs a second, not a
+    MemoryError after the banner."""
+    total = machine_memory() if total is None else total
+    if not total:
+        return
+    for what, n in needs:
+        if n > total:
+            raise InputError(f"{what} would take {_human(n)}, more than this machine's "
+                             f"{_human(total)} of memory")
+    together = sum(n for _, n in needs)
+    if together > total:
+        raise InputError(f"{' and '.join(w for w, _ in needs)} would take {_human(together)} "
+                         f"together, more than this machine's {_human(total)} of memory")
+
+
 def positive_int(name, v):
     """An integer >= 1."""
     return int_at_least(name, v, 1)

@@ -130,7 +130,22 @@ def check_args(spec, env, kwargs):
     kw["num_envs"], kw["async_envs"] = checks.vector_envs(
         kw["num_envs"], kw["async_envs"],
         steps_per_epoch=kw["steps_per_epoch"], update_every=kw["update_every"])
+    check_memory(env, kw)
     return kw
+
+
+def check_memory(env, kw):
+    """The replay buffer, the networks (actor and two critics, targets, Adam's moments) and
+    a block's minibatches and activations must fit in memory (float32, estimated)."""
+    o, a = obs_dim(env.observation_space), env.action_space.shape[0]
+    hid, size = list(kw["ac_kwargs"]["hidden_sizes"]), kw["replay_size"]
+    block = kw["update_every"] * kw["batch_size"]
+    nets = checks.mlp_floats([o, *hid, a]) + 2 * checks.mlp_floats([o + a, *hid, 1])
+    checks.fits_in_memory([
+        (f"replay_size={size}: the replay buffer", 4 * size * (2 * o + a + 2)),
+        (f"hidden_sizes={tuple(hid)}: the networks", 4 * 8 * nets),
+        (f"update_every={kw['update_every']} x batch_size={kw['batch_size']}: a block of "
+         "minibatches and its activations", 4 * block * (2 * o + a + 2 + 4 * sum(hid)))])
 
 
 # ---------------------------------------------------------------------------------------------

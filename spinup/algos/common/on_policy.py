@@ -59,7 +59,23 @@ def check_args(spec, env, kwargs):
         kw["num_envs"], kw["async_envs"], steps_per_epoch=kw["steps_per_epoch"])
     kw["profile"], kw["profile_warmup"] = checks.profile_args(
         kw["profile"], kw["profile_warmup"], kw["epochs"])
+    check_memory(env, kw)
     return kw
+
+
+def check_memory(env, kw):
+    """The epoch's buffer, the networks (with Adam's moments) and the full-batch update's
+    activations must fit in memory (float32, estimated)."""
+    o = obs_dim(env.observation_space)
+    space = env.action_space
+    a = int(np.prod(space.shape)) if space_kind(space) == "box" else int(space.n)
+    hid, steps = list(kw["ac_kwargs"]["hidden_sizes"]), kw["steps_per_epoch"]
+    nets = checks.mlp_floats([o, *hid, a]) + checks.mlp_floats([o, *hid, 1])
+    checks.fits_in_memory([
+        (f"steps_per_epoch={steps}: the epoch's buffer", 4 * steps * (o + a + 6)),
+        (f"hidden_sizes={tuple(hid)}: the networks", 4 * 4 * nets),
+        (f"steps_per_epoch={steps} with hidden_sizes={tuple(hid)}: the update's activations",
+         4 * 4 * steps * sum(hid))])
 
 
 def make_buffer(env_batch, steps_per_epoch, gamma, lam):
