@@ -2,7 +2,7 @@
 # SpinningUp's MuJoCo benchmark on one env, at its settings, run one after another (one core each):
 #   DDPG, TD3, SAC: hidden (256,256) relu, batch 100, 250 epochs x 4000 steps = 1M steps
 #        (SpinningUp's default is 100 epochs; the benchmark length is 1M steps);
-#   VPG, PPO: hidden (64,32) tanh, 4000 steps per epoch, 750 epochs = 3M steps.
+#   VPG, PPO, TRPO: hidden (64,32) tanh, 4000 steps per epoch, 750 epochs = 3M steps.
 # Everything else is the algorithm's default (SAC: fixed alpha 0.2, as SpinningUp's
 # benchmark); the off-policy runs also checkpoint their replay buffer (--save_buffer), so that
 # a killed run resumes exactly. As each run finishes, its config.json and progress.txt are
@@ -39,9 +39,10 @@ runs=("$@")
 if [ ${#runs[@]} -eq 0 ]; then
     if [ "$env_id" = HalfCheetah-v4 ]; then
         algos=(td3_jax vpg_jax vpg_pytorch td3_pytorch ppo_jax sac_jax ddpg_jax ppo_pytorch
-               sac_pytorch ddpg_pytorch)
+               sac_pytorch ddpg_pytorch trpo_jax trpo_pytorch)
     else
-        algos=(vpg_jax vpg_pytorch ppo_jax ppo_pytorch ddpg_jax td3_jax sac_jax)
+        algos=(vpg_jax vpg_pytorch ppo_jax ppo_pytorch trpo_jax trpo_pytorch ddpg_jax td3_jax
+               sac_jax)
     fi
     for a in "${algos[@]}"; do
         for s in 0 10 20; do runs+=("${a}_s$s"); done
@@ -52,8 +53,9 @@ fi
 python -c "import gymnasium as g, sys; g.spec(sys.argv[1])" "$env_id" 2>/dev/null ||
     { echo "error: unknown environment id '$env_id'" >&2; exit 2; }
 for run in "${runs[@]}"; do
-    [[ $run =~ ^(vpg|ppo|ddpg|td3|sac)_(jax|pytorch)_s[0-9]+$ ]] ||
-        { echo "error: run '$run' is not <vpg|ppo|ddpg|td3|sac>_<jax|pytorch>_s<seed>" >&2; exit 2; }
+    [[ $run =~ ^(vpg|ppo|trpo|ddpg|td3|sac)_(jax|pytorch)_s[0-9]+$ ]] ||
+        { echo "error: run '$run' is not <vpg|ppo|trpo|ddpg|td3|sac>_<jax|pytorch>_s<seed>" >&2
+          exit 2; }
 done
 mkdir -p "$data"
 for run in "${runs[@]}"; do
@@ -63,7 +65,7 @@ for run in "${runs[@]}"; do
     case $algo in
         td3_*|ddpg_*|sac_*)
             flags=(--hid "(256,256)" --batch_size 100 --epochs 250 --save_buffer) ;;
-        vpg_*|ppo_*) flags=(--hid "(64,32)" --steps_per_epoch 4000 --epochs 750) ;;
+        vpg_*|ppo_*|trpo_*) flags=(--hid "(64,32)" --steps_per_epoch 4000 --epochs 750) ;;
     esac
     dir="$data/${prefix}_$algo/${prefix}_${algo}_s$seed"
     log="$data/$run.log"

@@ -16,7 +16,10 @@ CASES = [("td3", "Pendulum-v1", OFF), ("ddpg", "Pendulum-v1", OFF),
          ("ppo", "CartPole-v1", dict(steps_per_epoch=200, train_v_iters=3, train_pi_iters=3)),
          ("vpg", "HalfCheetah-v4", dict(steps_per_epoch=200, train_v_iters=3,
                                         ac_kwargs=dict(hidden_sizes=(16, 8)))),
-         ("vpg", "CartPole-v1", dict(steps_per_epoch=200, train_v_iters=3))]
+         ("vpg", "CartPole-v1", dict(steps_per_epoch=200, train_v_iters=3)),
+         ("trpo", "HalfCheetah-v4", dict(steps_per_epoch=200, train_v_iters=3,
+                                         ac_kwargs=dict(hidden_sizes=(16, 8)))),
+         ("trpo", "CartPole-v1", dict(steps_per_epoch=200, train_v_iters=3, algo="npg"))]
 
 
 @pytest.mark.parametrize("family,env_id,kw", CASES,

@@ -1,4 +1,4 @@
-"""PPO, DDPG and SAC end to end through the command line, in both backends: a short
+"""PPO, TRPO, DDPG and SAC end to end through the command line, in both backends: a short
 HalfCheetah run writes SpinningUp's columns, a config naming the algorithm, a profile and a
 model that `test_policy` runs; bad input is one line before any work; a diverged run stops
 and keeps the last good model; the name alone takes the default backend."""
@@ -26,6 +26,9 @@ OFF = ["Epoch", *stats("EpRet", "TestEpRet"), "EpLen", "TestEpLen", "TotalEnvInt
 COLUMNS = {
     "ppo": ON + ["LossPi", "LossV", "DeltaLossPi", "DeltaLossV", "Entropy", "KL", "ClipFrac",
                  "StopIter"] + TIME,
+    "trpo": ON + ["LossPi", "LossV", "DeltaLossPi", "DeltaLossV", "Entropy", "KL",
+                  "BacktrackIters"] + TIME,
+    "npg": ON + ["LossPi", "LossV", "DeltaLossPi", "DeltaLossV", "Entropy", "KL"] + TIME,
     "ddpg": OFF + stats("QVals") + ["LossPi", "LossQ"] + TIME,
     "sac": OFF + stats("Q1Vals", "Q2Vals", "LogPi") + ["LossPi", "LossQ", "Alpha"] + TIME,
     "sac_auto": OFF + stats("Q1Vals", "Q2Vals", "LogPi") + ["LossPi", "LossQ", "Alpha",
@@ -38,7 +41,10 @@ FLAGS = {
             "--update_after", "100", "--update_every", "50", "--batch_size", "32",
             "--num_test_episodes", "1", "--max_ep_len", "100", "--hid", "(32,32)"],
 }
-CASES = [("ppo", "pytorch", []), ("ppo", "jax", []), ("ddpg", "pytorch", []),
+FLAGS["trpo"] = ["--steps_per_epoch", "300", "--epochs", "2", "--train_v_iters", "5", "--hid",
+                 "(16,16)", "--max_ep_len", "100"]
+CASES = [("ppo", "pytorch", []), ("ppo", "jax", []), ("trpo", "pytorch", []),
+         ("trpo", "jax", ["--algo", "npg"]), ("ddpg", "pytorch", []),
          ("ddpg", "jax", []), ("sac", "pytorch", []), ("sac", "jax", ["--alpha", "auto"])]
 
 
@@ -50,22 +56,28 @@ def read(run_dir):
 @pytest.mark.parametrize("algo,backend,extra", CASES,
                          ids=[f"{a}_{b}" + ("-auto" if e else "") for a, b, e in CASES])
 def test_cli_run_logs_profiles_and_saves_a_policy(algo, backend, extra, tmp_path, capsys):
-    flags = FLAGS["ppo" if algo == "ppo" else "off"] + extra
+    on = registry.family(algo) == "on_policy"
+    flags = FLAGS[algo if on else "off"] + extra
     assert main([f"{algo}_{backend}", "--env", "HalfCheetah-v4", "--seed", "3", "--exp_name",
                  "e2e", "--data_dir", str(tmp_path), "--profile", "update", *flags]) == 0
     run_dir = tmp_path / "e2e" / "e2e_s3"
     cfg = json.loads((run_dir / "config.json").read_text())
     assert cfg["algo"] == f"{algo}_{backend}" and cfg["seed"] == 3
-    assert cfg["ac_kwargs"] == dict(hidden_sizes=[16, 16] if algo == "ppo" else [32, 32],
-                                    activation="tanh" if algo == "ppo" else "relu")
+    assert cfg["ac_kwargs"] == dict(hidden_sizes=[16, 16] if on else [32, 32],
+                                    activation="tanh" if on else "relu")
     header, col = read(run_dir)
-    assert header == COLUMNS["sac_auto" if extra else algo]
-    epochs, steps = ([0, 1], 300) if algo == "ppo" else ([1, 2], 200)
+    variant = dict(sac="sac_auto", trpo="npg").get(algo) if extra else algo
+    assert header == COLUMNS[variant]
+    if algo == "trpo":  # SpinningUp's argument algo is config.json's variant
+        assert cfg["variant"] == variant
+    epochs, steps = ([0, 1], 300) if on else ([1, 2], 200)
     assert col["Epoch"] == epochs and col["TotalEnvInteracts"] == [steps, 2 * steps]
     assert all(np.isfinite(v).all() for v in col.values())
     assert col["EpLen"][-1] == 100
     if algo == "ppo":
         assert all(0 <= s <= 5 for s in col["StopIter"])
+    if algo == "trpo":  # every update within the KL radius (0 when the search accepts none)
+        assert all(0 <= kl <= 0.01 for kl in col["KL"])
     if algo == "sac":
         alpha = col["Alpha"]
         if extra:  # learned: from 1, down while the policy's entropy exceeds -act_dim
@@ -91,7 +103,7 @@ def test_test_policy_refuses_deterministic_and_stochastic_together(tmp_path, cap
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["ppo", "ddpg", "sac"])
+@pytest.mark.parametrize("name", ["ppo", "trpo", "ddpg", "sac"])
 def test_name_alone_takes_the_default_backend(name, monkeypatch):
     from spinup import user_config
     monkeypatch.setitem(user_config.DEFAULT_BACKEND, name, "jax")
@@ -111,6 +123,12 @@ def test_name_alone_takes_the_default_backend(name, monkeypatch):
     ("sac_pytorch", dict(alpha=0.0), "alpha=0.0"),
     ("sac_jax", dict(lr=0), "lr=0"),
     ("sac_jax", dict(pi_lr=1e-3), "does not take pi_lr"),
+    ("trpo_jax", dict(algo="ppo"), "algo='ppo': expected one of 'trpo', 'npg'"),
+    ("trpo_pytorch", dict(backtrack_coeff=1.0), "backtrack_coeff=1.0: expected a number in (0"),
+    ("trpo_jax", dict(cg_iters=0), "cg_iters=0"),
+    ("trpo_jax", dict(delta=-0.01), "delta=-0.01"),
+    ("trpo_pytorch", dict(damping_coeff="0.1"), "damping_coeff='0.1'"),
+    ("trpo_jax", dict(pi_lr=1e-3), "does not take pi_lr"),
 ])
 def test_bad_input_is_one_line_naming_the_value(algo, kwargs, named):
     env = gym.make("Pendulum-v1")
@@ -147,7 +165,7 @@ def test_diverged_run_stops_and_keeps_the_last_good_model(algo, lr, tmp_path):
         np.testing.assert_array_equal(saved[k], v, err_msg=k)
 
 
-@pytest.mark.parametrize("algo", ["ppo", "ddpg", "sac"])
+@pytest.mark.parametrize("algo", ["ppo", "trpo", "ddpg", "sac"])
 def test_signature_and_docstring_are_spinningups(algo):
     import inspect
     spec = registry.spec(algo)

@@ -21,7 +21,7 @@ from spinup.utils import run_files
 TD3_SMALL = dict(ac_kwargs=dict(hidden_sizes=(32, 32)), start_steps=100, update_after=100,
                  update_every=50, batch_size=32, num_test_episodes=1)
 VPG_SMALL = dict(ac_kwargs=dict(hidden_sizes=(16,)), train_v_iters=5)
-SMALL = dict(vpg=VPG_SMALL, ppo=dict(VPG_SMALL, train_pi_iters=5), td3=TD3_SMALL,
+SMALL = dict(vpg=VPG_SMALL, ppo=dict(VPG_SMALL, train_pi_iters=5), trpo=VPG_SMALL, td3=TD3_SMALL,
              ddpg=TD3_SMALL, sac=TD3_SMALL)
 QUIET = dict(SPINUP_NO_PROGRESS="1", OMP_NUM_THREADS="1")
 
@@ -55,6 +55,8 @@ CASES = [
     ("vpg_pytorch", "HalfCheetah-v4", dict(steps_per_epoch=300, max_ep_len=120)),
     ("ppo_jax", "CartPole-v1", dict(steps_per_epoch=300)),
     ("ppo_pytorch", "HalfCheetah-v4", dict(steps_per_epoch=300, max_ep_len=120)),
+    ("trpo_jax", "HalfCheetah-v4", dict(steps_per_epoch=300, max_ep_len=120)),
+    ("trpo_pytorch", "CartPole-v1", dict(steps_per_epoch=300)),
     ("ddpg_jax", "HalfCheetah-v4", dict(steps_per_epoch=150, max_ep_len=100, save_buffer=True)),
     ("ddpg_pytorch", "Pendulum-v1", dict(steps_per_epoch=200, save_buffer=True)),
     ("sac_jax", "HalfCheetah-v4", dict(steps_per_epoch=150, max_ep_len=100, save_buffer=True,

@@ -28,8 +28,9 @@ E = inspect.Parameter.empty
 # Import paths and signatures
 # ----------------------------------------------------------------------------------------------
 NAMES = {
-    "spinup": ["vpg_pytorch", "vpg_jax", "ppo_pytorch", "ppo_jax", "ddpg_pytorch", "ddpg_jax",
-               "td3_pytorch", "td3_jax", "sac_pytorch", "sac_jax", "Logger", "EpochLogger"],
+    "spinup": ["vpg_pytorch", "vpg_jax", "ppo_pytorch", "ppo_jax", "trpo_pytorch", "trpo_jax",
+               "ddpg_pytorch", "ddpg_jax", "td3_pytorch", "td3_jax", "sac_pytorch", "sac_jax",
+               "Logger", "EpochLogger"],
     "spinup.utils.run_utils": ["ExperimentGrid", "call_experiment", "setup_logger_kwargs"],
     "spinup.utils.logx": ["Logger", "EpochLogger", "colorize"],
     "spinup.utils.test_policy": ["load_policy_and_env", "run_policy"],

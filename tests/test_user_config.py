@@ -20,7 +20,8 @@ def read_config(**env):
 def test_defaults():
     proc = read_config()
     cfg = json.loads(proc.stdout)
-    backends = dict(vpg="pytorch", td3="jax", ppo="pytorch", ddpg="jax", sac="jax")
+    backends = dict(vpg="pytorch", td3="jax", ppo="pytorch", trpo="pytorch", ddpg="jax",
+                    sac="jax")
     assert cfg == dict(d=os.path.join(REPO, "data"), b=backends, f=False, s=True, w=0)
 
 
@@ -30,7 +31,7 @@ def test_environment_overrides():
                        SPINUP_DEFAULT_SHORTHAND="false", SPINUP_WAIT_BEFORE_LAUNCH="2.5")
     cfg = json.loads(proc.stdout)
     assert cfg == dict(d="/tmp/elsewhere", b=dict(vpg="jax", td3="pytorch", ppo="jax",
-                                                    ddpg="jax", sac="jax"), f=True, s=False,
+                                                    trpo="jax", ddpg="jax", sac="jax"), f=True, s=False,
                        w=2.5)
 
 

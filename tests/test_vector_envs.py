@@ -81,7 +81,8 @@ def test_env_batch_resets_in_the_same_step():
 CASES = [("td3_jax", dict(num_envs=4)), ("td3_pytorch", dict(num_envs=2, device="cpu")),
          ("vpg_jax", dict(num_envs=4)), ("vpg_pytorch", dict(num_envs=4, device="cpu")),
          ("vpg_jax", dict(num_envs=2, async_envs=True)), ("ppo_jax", dict(num_envs=4)),
-         ("ppo_pytorch", dict(num_envs=2, device="cpu")), ("ddpg_jax", dict(num_envs=2)),
+         ("ppo_pytorch", dict(num_envs=2, device="cpu")), ("trpo_jax", dict(num_envs=2)),
+         ("trpo_pytorch", dict(num_envs=4, device="cpu")), ("ddpg_jax", dict(num_envs=2)),
          ("ddpg_pytorch", dict(num_envs=4, device="cpu")), ("sac_jax", dict(num_envs=4)),
          ("sac_pytorch", dict(num_envs=2, device="cpu"))]
 

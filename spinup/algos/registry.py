@@ -76,6 +76,7 @@ def unregister(name):
 
 for _line in (("vpg", "VPGLearner", "pytorch"),
               ("ppo", "PPOLearner", "pytorch"),
+              ("trpo", "TRPOLearner", "pytorch"),
               ("ddpg", "DDPGLearner", "jax"),
               ("td3", "TD3Learner", "jax"),
               ("sac", "SACLearner", "jax")):
@@ -177,9 +178,11 @@ def family(name):
 
 def check_args(name, kwargs, env):
     """Check the keyword arguments of algorithm ``name`` with its signature's defaults filled
-    in. Returns the full normalised dict (without env_fn). Imports no framework."""
+    in. Returns the full normalised dict (without env_fn; arguments under their config.json
+    names, which ``kwargs`` may use too). Imports no framework."""
     algo, backend = lookup(name)
     sp = algo.spec()
+    kwargs = sp.from_config_names(kwargs)
     sig = sp.signature(backend)
     accepted = [p for p in sig.parameters if p != "env_fn"]
     unknown = sorted(set(kwargs) - set(accepted))

@@ -68,7 +68,7 @@ def checked_config(run_dir, cfg, env, algo=None, **overrides):
     command line checks them: a value of the wrong type or range is one line naming
     config.json. The device the run had is not checked (it may be another machine's)."""
     algo = algo or config_algo(run_dir, cfg)
-    accepted = set(registry.spec(algo).signature(registry.lookup(algo)[1]).parameters)
+    accepted = set(registry.spec(algo).config_parameters(registry.lookup(algo)[1]))
     kwargs = {k: v for k, v in cfg.items() if k in accepted - {"env_fn", "device"}}
     try:
         registry.check_args(algo, kwargs, env)

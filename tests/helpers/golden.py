@@ -27,6 +27,9 @@ for _backend in ("jax", "pytorch"):
     _dev = dict(device="cpu") if _backend == "pytorch" else {}
     GOLDEN[f"ppo_{_backend}_cartpole"] = (f"ppo_{_backend}", "CartPole-v1", dict(
         GOLDEN["vpg_jax_cartpole"][2], train_pi_iters=10, **_dev))
+    # TRPO (2026-12-02): a Gaussian policy, so the line search backtracks now and then.
+    GOLDEN[f"trpo_{_backend}_invpendulum"] = (f"trpo_{_backend}", "InvertedPendulum-v4", dict(
+        GOLDEN["vpg_jax_cartpole"][2], **_dev))
     for _algo, _extra in (("ddpg", {}), ("sac", dict(alpha="auto"))):
         GOLDEN[f"{_algo}_{_backend}_pendulum"] = (f"{_algo}_{_backend}", "Pendulum-v1", dict(
             GOLDEN["td3_jax_pendulum"][2], **_extra, **_dev))

@@ -48,6 +48,10 @@ class AlgoSpec:
     # would take too long.
     bench_hyper: dict = field(default_factory=dict)
     bench_reps: tuple = None
+    # Arguments that config.json (and the checked arguments, the learner) hold under another
+    # name, {signature name: config name}: TRPO's SpinningUp argument ``algo`` is its
+    # ``variant``, since config.json's 'algo' names the entry point.
+    config_names: dict = field(default_factory=dict)
 
     def loop(self):
         """The family's module: ``check_args``, ``train``."""
@@ -56,7 +60,7 @@ class AlgoSpec:
     def check_args(self, env, kwargs):
         """Every argument checked (the family's checks, then the algorithm's own), with the
         defaults filled in; raises InputError naming the first bad value."""
-        kw = dict(kwargs)
+        kw = self.to_config_names(kwargs)
         checks.actor_critic(kw.pop("actor_critic", None))
         kw["ac_kwargs"] = checks.ac_kwargs(kw.get("ac_kwargs"), self.hidden_sizes,
                                            self.activation)
@@ -65,6 +69,23 @@ class AlgoSpec:
         if "device" in kw:
             kw["device"] = checks.device(kw["device"])
         return kw
+
+    def to_config_names(self, kwargs):
+        """``kwargs`` with each argument under its config.json name (``config_names``)."""
+        kw = dict(kwargs)
+        for name, config_name in self.config_names.items():
+            if name in kw:
+                kw[config_name] = kw.pop(name)
+        return kw
+
+    def from_config_names(self, kwargs):
+        """The inverse of ``to_config_names``: arguments as the signature names them."""
+        back = {c: n for n, c in self.config_names.items()}
+        return {back.get(k, k): v for k, v in kwargs.items()}
+
+    def config_parameters(self, backend):
+        """The argument names config.json holds (the signature's, ``config_names`` applied)."""
+        return [self.config_names.get(p, p) for p in self.signature(backend).parameters]
 
     def docstring(self, backend):
         """The entry point's docstring: every argument of ``signature(backend)`` explained

@@ -97,6 +97,12 @@ class Categorical:
         """The most likely action."""
         return jnp.argmax(logits, -1)
 
+    @staticmethod
+    def kl(old, new):
+        """KL(old || new) per row of logits."""
+        logp_old, logp_new = jax.nn.log_softmax(old), jax.nn.log_softmax(new)
+        return jnp.sum(jnp.exp(logp_old) * (logp_old - logp_new), -1)
+
 
 class DiagGaussian:
     """The distribution given the actor's ``(mu, log_std)``."""
@@ -127,6 +133,14 @@ class DiagGaussian:
     def mode(out):
         """The mean."""
         return out[0]
+
+    @staticmethod
+    def kl(old, new):
+        """KL(old || new), summed over the independent action dimensions."""
+        (mu0, log_std0), (mu1, log_std1) = old, new
+        ratio = jnp.exp(2 * (log_std0 - log_std1))  # var0 / var1
+        z = (mu0 - mu1) * jnp.exp(-log_std1)
+        return jnp.sum(0.5 * (ratio + z ** 2 - 1) - (log_std0 - log_std1), -1)
 
 
 class MLPActorCritic:
@@ -183,7 +197,8 @@ class OnPolicyState(NamedTuple):
 
 class OnPolicyLearner(JaxAdapter, OnPolicyLearnerBase):
     """The family's framework-free base (acting, parameters, checkpoints) with its JAX
-    adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``), the state
+    adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``; no policy
+    optimizer for ``pi_lr`` None), the state
     ``OnPolicyState``, the value phase and the action-sampling key. A subclass adds its
     losses, ``update(batch)`` and ``losses_and_grads(batch)``."""
 
@@ -195,10 +210,12 @@ class OnPolicyLearner(JaxAdapter, OnPolicyLearnerBase):
         params = init_stochastic_actor_critic(obs_dim(obs_space), act_space, hidden_sizes, seed)
         pi_params = nets.from_canonical(params, "pi", dtype=self.dtype)
         v_params = nets.from_canonical(params, "v", dtype=self.dtype)
-        self.pi_optimizer = optax.adam(pi_lr)
+        # pi_lr None: the algorithm steps the policy itself (TRPO), with no optimizer state.
+        self.pi_optimizer = None if pi_lr is None else optax.adam(pi_lr)
         self.vf_optimizer = optax.adam(vf_lr)
-        self.state = OnPolicyState(pi_params, v_params, self.pi_optimizer.init(pi_params),
-                                   self.vf_optimizer.init(v_params))
+        self.state = OnPolicyState(
+            pi_params, v_params, () if pi_lr is None else self.pi_optimizer.init(pi_params),
+            self.vf_optimizer.init(v_params))
         # Action sampling splits the key once per call, as Categorical/DiagGaussian.sample
         # would in jitted code; the noise is drawn a block of calls at a time.
         self.noise = nets.NoiseStream(jax.random.PRNGKey(seed), self.ac.dist.noise, self.dtype)

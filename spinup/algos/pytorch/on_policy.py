@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from torch.distributions.categorical import Categorical
+from torch.distributions.kl import kl_divergence
 from torch.distributions.normal import Normal
 
 from spinup.algos.common.envs import obs_dim, space_kind
@@ -55,6 +56,11 @@ class MLPCategoricalActor(Actor):
         return self.logits_net(obs).argmax(-1)
 
     @staticmethod
+    def kl(old, new):
+        """KL(old || new) per sample, of two distributions from ``distribution``."""
+        return kl_divergence(old, new)
+
+    @staticmethod
     def noise(shape, dtype, device, generator=None):
         """The draws ``distribution(obs).sample()`` would take from ``generator`` (torch's
         global one by default), for logits of ``shape``, as Gumbel noise: torch samples
@@ -84,6 +90,11 @@ class MLPGaussianActor(Actor):
     def mode(self, obs):
         """The mean action at ``obs``."""
         return self.mu_net(obs)
+
+    @staticmethod
+    def kl(old, new):
+        """KL(old || new) per sample, summed over the independent action dimensions."""
+        return kl_divergence(old, new).sum(axis=-1)
 
     @staticmethod
     def noise(shape, dtype, device, generator=None):
@@ -141,7 +152,8 @@ def compute_loss_v(ac, data):
 
 class OnPolicyLearner(TorchAdapter, OnPolicyLearnerBase):
     """The family's framework-free base (acting, parameters, checkpoints) with its PyTorch
-    adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``), the value phase
+    adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``; no policy
+    optimizer for ``pi_lr`` None), the value phase
     and the action-sampling generator. A subclass adds its losses, ``update(batch)`` and
     ``losses_and_grads(batch)``."""
 
@@ -153,9 +165,12 @@ class OnPolicyLearner(TorchAdapter, OnPolicyLearnerBase):
         self.ac.to(self.device, self.dtype)
         self.set_params(init_stochastic_actor_critic(obs_dim(obs_space), act_space,
                                                      hidden_sizes, seed))
-        self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
         self.vf_optimizer = torch.optim.Adam(self.ac.v.parameters(), lr=vf_lr)
-        self.optimizers = dict(pi=self.pi_optimizer, vf=self.vf_optimizer)
+        self.optimizers = dict(vf=self.vf_optimizer)
+        # pi_lr None: the algorithm steps the policy itself (TRPO), with no optimizer.
+        if pi_lr is not None:
+            self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
+            self.optimizers = dict(pi=self.pi_optimizer, vf=self.vf_optimizer)
 
     def _build(self, obs_space, act_space, hidden_sizes, activation, seed):
         """The actor-critic, and the generator its actions are sampled from, seeded with
