@@ -71,10 +71,11 @@ class AlgoSpec:
         return kw
 
     def to_config_names(self, kwargs):
-        """``kwargs`` with each argument under its config.json name (``config_names``)."""
+        """``kwargs`` with each argument under its config.json name (``config_names``).
+        Arguments already under that name stay (a config.json's 'algo' is the entry point)."""
         kw = dict(kwargs)
         for name, config_name in self.config_names.items():
-            if name in kw:
+            if name in kw and config_name not in kw:
                 kw[config_name] = kw.pop(name)
         return kw
 
@@ -115,7 +116,7 @@ class AlgoSpec:
 def learner_kwargs(spec, args, **kwargs):
     """The constructor arguments of ``spec``'s learner from checked arguments (or a saved
     run's config.json): networks, hyperparameters, and ``kwargs`` (e.g. device)."""
-    ac = args["ac_kwargs"]
+    ac, args = args["ac_kwargs"], spec.to_config_names(args)
     hyper = {k: args[k] for k in spec.learner_args if k in args}
     return dict(hidden_sizes=ac["hidden_sizes"], activation=ac["activation"], **hyper,
                 **kwargs)
