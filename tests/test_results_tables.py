@@ -1,6 +1,6 @@
-"""The committed HalfCheetah results (docs/results/halfcheetah_v4.csv, the tables of
-docs/results.md and README.md) are what scripts/halfcheetah_results.py makes from the
-committed run folders: no number in them is typed by hand or left stale."""
+"""The committed benchmark results (per env docs/results/<env>_v4.csv and the tables of
+docs/results.md, and the README's grid) are what scripts/results.py makes from the committed
+run folders: no number in them is typed by hand or left stale."""
 import importlib.util
 import os.path as osp
 
@@ -12,34 +12,43 @@ ROOT = osp.join(osp.dirname(osp.abspath(__file__)), "..")
 @pytest.fixture(scope="module")
 def results():
     spec = importlib.util.spec_from_file_location(
-        "halfcheetah_results", osp.join(ROOT, "scripts", "halfcheetah_results.py"))
+        "results", osp.join(ROOT, "scripts", "results.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return mod, mod.load_runs()
+    return mod, mod.load_all()
 
 
 def test_every_committed_run_is_read(results):
-    mod, runs = results
-    names = {f"{a}_{b}_s{s}" for (a, b), seeds in runs.items() for s in seeds}
+    mod, all_runs = results
+    names = {f"{a}_{b}_s{s}" for (a, b), seeds in all_runs["HalfCheetah-v4"].items()
+             for s in seeds}
     assert "td3_jax_s0" in names and "vpg_pytorch_s0" in names
-    for (algo, _), seeds in runs.items():
-        for cols in seeds.values():
-            # each run went its full benchmark length, with every epoch once
-            assert cols["TotalEnvInteracts"][-1] == mod.STEPS[algo]
-            first = 0 if algo in ("vpg", "ppo") else 1  # SpinningUp's on-policy epochs: from 0
-            assert list(cols["Epoch"]) == list(range(first, first + len(cols["Epoch"])))
+    assert "Hopper-v4" in all_runs
+    for env, runs in all_runs.items():
+        for (algo, _), seeds in runs.items():
+            for cols in seeds.values():
+                # each run went its full benchmark length, with every epoch once
+                assert cols["TotalEnvInteracts"][-1] == mod.STEPS[algo], (env, algo)
+                first = 0 if algo in mod.ON_POLICY else 1  # SpinningUp's on-policy epochs
+                assert list(cols["Epoch"]) == list(range(first, first + len(cols["Epoch"])))
 
 
 def test_csv_is_made_from_the_runs(results):
-    mod, runs = results
-    with open(osp.join(ROOT, "docs", "results", "halfcheetah_v4.csv"), newline="") as f:
-        assert f.read() == mod.csv_text(runs)
+    mod, all_runs = results
+    for env, runs in all_runs.items():
+        with open(mod.csv_path(env), newline="") as f:
+            assert f.read() == mod.csv_text(runs), f"{env}: rerun python scripts/results.py"
 
 
-@pytest.mark.parametrize("doc, body", [("RESULTS_MD", "results_md_body"),
-                                       ("README", "readme_body")])
-def test_doc_tables_are_made_from_the_runs(results, doc, body):
-    mod, runs = results
-    _, between, _ = mod.split_at_markers(getattr(mod, doc))
-    assert between == getattr(mod, body)(runs), \
-        f"{doc}: rerun python scripts/halfcheetah_results.py"
+def test_results_md_tables_are_made_from_the_runs(results):
+    mod, all_runs = results
+    for env, runs in all_runs.items():
+        _, between, _ = mod.split_at_markers(mod.RESULTS_MD, env)
+        assert between == mod.results_md_body(env, runs), \
+            f"docs/results.md, {env}: rerun python scripts/results.py"
+
+
+def test_readme_grid_is_made_from_the_runs(results):
+    mod, all_runs = results
+    _, between, _ = mod.split_at_markers(mod.README)
+    assert between == mod.readme_body(all_runs), "README.md: rerun python scripts/results.py"
