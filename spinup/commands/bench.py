@@ -189,7 +189,7 @@ OFF_POLICY_FLOPS = {"ddpg": ddpg_update_flops, "td3": td3_update_flops, "sac": s
 
 
 # ---------------------------------------------------------------------------------------------
-# VPG, PPO
+# VPG, PPO, TRPO
 # ---------------------------------------------------------------------------------------------
 
 def vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80,
@@ -207,13 +207,28 @@ def vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80,
     return pi_part + v_part
 
 
+def trpo_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80, cg_iters=10):
+    """Matmul FLOPs of one TRPO update on ``steps`` samples, counting as the learners work:
+    the surrogate's gradient (forward, backward), the KL's gradient (forward, backward),
+    ``cg_iters + 1`` Fisher-vector products (each differentiates that gradient again: about
+    twice a forward and backward), one line-search try (two policy forwards: KL and loss;
+    the search usually accepts its first), then the value phase as VPG's."""
+    fwd, first = _fwd_first(steps)
+    pi = [obs_dim, *hidden_sizes, act_dim]
+    grad = fwd(pi) + 2 * fwd(pi) - first(pi)
+    pi_part = 2 * grad + (cg_iters + 1) * 2 * grad + 2 * fwd(pi)
+    return pi_part + vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters,
+                                      train_pi_iters=0)
+
+
 def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters=80,
                     n_reps=10, env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0,
                     verbose=True, gemm=None, device="cpu"):
     """Time ``learner.update(batch)`` + ``learner.sync()`` (one epoch's update: a policy step,
     for PPO all ``train_pi_iters`` = 80 of them (target_kl is set out of reach, so that the
-    work does not depend on when the early stop fires), and ``train_v_iters`` value steps on
-    ``steps`` samples) of on-policy ``algo`` (vpg, ppo) per backend, ``n_reps`` times,
+    work does not depend on when the early stop fires), for TRPO the natural-gradient step
+    with its CG and line search, and ``train_v_iters`` value steps on ``steps`` samples) of
+    on-policy ``algo`` (vpg, ppo, trpo) per backend, ``n_reps`` times,
     alternating backends. Returns a dict: per backend ``<b>_ms_per_update`` (median),
     ``<b>_ms_per_update_iqr`` (25th, 75th percentile), ``_min``, ``_max``, ``<b>_first_call_s``
     (compilation for JAX) and ``<b>_gflops`` (achieved matmul rate); ``jax_over_pytorch``
@@ -232,8 +247,12 @@ def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters
                threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
 
     times = _alternate(learners, batches, n_reps, out)
-    out["flops_per_update"] = vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps,
-                                               train_v_iters, pi_iters)
+    if algo == "trpo":
+        out["flops_per_update"] = trpo_update_flops(obs_dim, act_dim, hidden_sizes, steps,
+                                                    train_v_iters)
+    else:
+        out["flops_per_update"] = vpg_update_flops(obs_dim, act_dim, hidden_sizes, steps,
+                                                   train_v_iters, pi_iters)
     for name, ts in times.items():
         q25, q75, lo, hi = _spread(ts)
         out[f"{name}_ms_per_update"] = _median(ts) * 1e3

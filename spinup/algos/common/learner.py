@@ -8,7 +8,7 @@ in JAX. Data crosses the seam as NumPy arrays, once per call.
 Parameters cross it in one canonical naming, the same in both backends and every algorithm:
 ``'<net>/<layer>/w'`` shaped ``(in, out)``, ``'<net>/<layer>/b'`` shaped ``(out,)``, and
 leaves of the net itself such as ``'pi/log_std'``; target networks add ``_targ`` to the net
-(``'q1_targ/0/w'``). Nets: VPG and PPO ``pi``, ``v``; DDPG ``pi``, ``q``; TD3 ``pi``,
+(``'q1_targ/0/w'``). Nets: VPG, PPO and TRPO ``pi``, ``v``; DDPG ``pi``, ``q``; TD3 ``pi``,
 ``q1``, ``q2``; SAC ``pi``, ``q1``, ``q2`` (and ``alpha`` when learned); the off-policy ones
 with their targets (SAC: the critics' only).
 Initial parameters are drawn in NumPy (``spinup.algos.common.nets``), so both
@@ -29,7 +29,7 @@ WEIGHTS_FILE = "weights.npz"  # in a run's model/: the canonical parameters, wit
 
 @runtime_checkable
 class Learner(Protocol):
-    """What every learner implements. On-policy learners (VPG, PPO) add ``step``,
+    """What every learner implements. On-policy learners (VPG, PPO, TRPO) add ``step``,
     ``sample_logp`` and ``value``; off-policy ones (DDPG, TD3, SAC) add ``draw_noise`` and
     ``update_block`` (see their backend's ``off_policy.OffPolicyLearner``)."""
 

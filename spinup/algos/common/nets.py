@@ -35,7 +35,7 @@ def with_targets(params, nets):
 def init_stochastic_actor_critic(obs_dim, act_space, hidden_sizes, seed):
     """Canonical initial parameters of the on-policy actor 'pi' (Gaussian with a
     state-independent 'pi/log_std' of -0.5 for a Box; categorical logits for Discrete) and
-    critic 'v' (VPG, PPO)."""
+    critic 'v' (VPG, PPO, TRPO)."""
     from spinup.algos.common.envs import space_kind
     rng = np.random.default_rng(seed)
     if space_kind(act_space) == "box":

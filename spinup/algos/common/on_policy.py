@@ -1,4 +1,4 @@
-"""The on-policy family's loop (VPG, PPO), framework-free: collect an epoch with the current
+"""The on-policy family's loop (VPG, PPO, TRPO), framework-free: collect an epoch with the current
 policy, update once on it, save, log. An algorithm brings its spec
 (``spinup.algos.common.spec``) and a learner (contract in ``common/learner.py``; on-policy
 learners add ``sample_logp(obs) -> (a, logp)`` and ``value(obs)``); its ``update(batch)``

@@ -1,4 +1,4 @@
-"""The framework-free half of the on-policy learners (VPG, PPO): acting in NumPy
+"""The framework-free half of the on-policy learners (VPG, PPO, TRPO): acting in NumPy
 (``numpy_policy.VPGActorCritic``) with the framework's random draws, and the parameter round
 trip and checkpoint framing (``LearnerBase``). Nothing here imports torch or jax.
 

@@ -4,7 +4,7 @@ Each algorithm (``spinup/algos/common/<algo>.py``) holds its facts once, shared 
 backends: its arguments with their defaults and the docstring that explains them, the check
 of its own arguments, its default networks, which learner arguments config.json rebuilds a
 learner from, the columns its updates log and which of them must stay finite. Its family
-(``on_policy`` for VPG and PPO, ``off_policy`` for DDPG, TD3 and SAC) supplies the loop and
+(``on_policy`` for VPG, PPO and TRPO, ``off_policy`` for DDPG, TD3 and SAC) supplies the loop and
 the checks every member shares. A backend supplies only the learner; ``make_entry_point``
 turns spec + learner into SpinningUp's function (``td3_jax(env_fn, ac_kwargs=dict(), ...)``).
 

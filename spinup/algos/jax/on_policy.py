@@ -1,4 +1,4 @@
-"""What the on-policy learners (VPG, PPO) share in JAX (Haiku + Optax): the networks (a
+"""What the on-policy learners (VPG, PPO, TRPO) share in JAX (Haiku + Optax): the networks (a
 Gaussian or categorical actor ``pi`` and a value critic ``v``, as pure functions of their
 parameters; Haiku modules 'pi/linear_<i>' and 'pi' (leaf 'log_std') for the actor, 'v/linear_<i>'
 for the critic, see spinup/algos/jax/nets.py for the canonical names), their distributions, and

@@ -1,4 +1,4 @@
-"""What the on-policy learners (VPG, PPO) share in PyTorch: the networks (a Gaussian or
+"""What the on-policy learners (VPG, PPO, TRPO) share in PyTorch: the networks (a Gaussian or
 categorical actor ``pi`` and a value critic ``v``; canonical names 'pi/<i>/w', 'pi/log_std',
 'v/<i>/w', ...; see spinup/algos/pytorch/nets.py) and ``OnPolicyLearner``: the family's
 framework-free base (``spinup.algos.common.on_policy_learner``: acting, parameters,
