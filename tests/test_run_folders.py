@@ -226,6 +226,18 @@ def test_a_config_that_parses_but_is_wrong_is_one_line(run, edit, command, words
     assert all(w in err for w in words), err
 
 
+@pytest.mark.parametrize("depth", [200_000, 60])
+@pytest.mark.parametrize("command", ["test_policy", "resume"])
+def test_a_config_nested_too_deep_is_one_line(run, depth, command, capsys):
+    """JSON deeper than Python's parser can go, and deep enough to exhaust the stack of
+    anything walking it later: one line naming config.json, not a RecursionError."""
+    path = run / "config.json"
+    text = path.read_text().rstrip()
+    path.write_text(text[:-1] + ', "deep": ' + '{"a": ' * depth + "1" + "}" * depth + "}")
+    err = _error(capsys, [command, run, *(["--epochs", "3"] if command == "resume" else [])])
+    assert "config.json" in err and "nested" in err, err
+
+
 @pytest.mark.parametrize("key,value", [("epoch", "1"), ("rows", 2.5), ("buffer_saved", "no"),
                                        ("replay_rng", {"bit_generator": "PCG64", "state": 3})])
 def test_checkpoint_meta_of_the_wrong_type_is_one_line(run, key, value, capsys):
@@ -420,6 +432,43 @@ def test_a_full_disk_is_one_line_saying_what_is_intact(tmp_path):
     resumed = (tmp_path / "resume.out").read_text()
     assert facts.get("resume_rc") == "0", resumed[-3000:]
     assert facts["epochs"] == ",".join(str(e) for e in range(1, int(epoch) + 2))
+
+
+FULL_RESUME = """
+set -u
+mount -t tmpfs -o size=2m tmpfs "$D"
+"$PY" -m spinup.run vpg_jax --env CartPole-v1 --epochs 2 --steps_per_epoch 200 \
+    --train_v_iters 1 --exp_name full --data_dir "$D" > "$D/../train.out" 2>&1
+echo "train_rc=$?"
+head -c 4m /dev/zero > "$D/filler" 2>/dev/null
+"$PY" -m spinup.run resume "$D/full/full_s0" --epochs 3 > "$D/../resume.out" 2>&1
+echo "resume_rc=$?"
+rm "$D/filler"
+"$PY" -m spinup.run resume "$D/full/full_s0" --epochs 3 > "$D/../resume2.out" 2>&1
+echo "resume2_rc=$?"
+"""
+
+
+@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs `unshare -Urm` to mount a tmpfs")
+def test_resume_onto_a_full_disk_names_the_intact_checkpoint(tmp_path):
+    """resume of a run with a checkpoint, on a disk with no space left: its first write
+    (progress.txt) fails; the one line names the checkpoint it was resuming as intact and
+    says to resume (not to start again, which would throw the checkpoint away); once space
+    is freed, that resume works."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["unshare", "-Urm", "sh", "-c", FULL_RESUME], cwd=REPO, timeout=300,
+                       env={**os.environ, **QUIET, "D": str(mnt), "PY": sys.executable},
+                       capture_output=True, text=True)
+    facts = dict(ln.split("=", 1) for ln in r.stdout.splitlines() if "=" in ln)
+    assert facts.get("train_rc") == "0", (r.stdout, r.stderr)
+    err = (tmp_path / "resume.out").read_text()
+    assert facts["resume_rc"] == "2" and "Traceback" not in err, err[-3000:]
+    line = err.strip().splitlines()[-1]
+    assert "No space left on device" in line, line
+    assert "the last checkpoint (epoch 1) is intact" in line, line
+    assert f"resume {mnt}/full/full_s0" in line and "start the run again" not in line, line
+    assert facts["resume2_rc"] == "0", (tmp_path / "resume2.out").read_text()[-3000:]
 
 
 # ---------------------------------------------------------------------------------------------

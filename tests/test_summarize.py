@@ -82,6 +82,7 @@ def test_cli(grid, tmp_path, capsys):
 
 @pytest.mark.parametrize("args,fragment", [
     (["EMPTY"], "no runs under"),
+    (["NOROWS"], "no rows in NOROWS/r/progress.txt"),
     (["MISSING"], "is not a folder"),
     (["GRID", "--last", "0"], "--last=0"),
     (["GRID", "--metric", "Nope"], "do not log it"),
@@ -89,9 +90,14 @@ def test_cli(grid, tmp_path, capsys):
 def test_bad_input(args, fragment, grid, tmp_path_factory, capsys):
     empty = tmp_path_factory.mktemp("empty")
     (empty / "some_run").mkdir()  # a folder, but no progress.txt anywhere
-    paths = dict(EMPTY=str(empty), MISSING=str(empty / "nope"), GRID=str(grid))
+    norows = tmp_path_factory.mktemp("norows")
+    (norows / "r").mkdir()
+    (norows / "r" / "progress.txt").write_text("")  # a run killed before its first epoch
+    paths = dict(EMPTY=str(empty), MISSING=str(empty / "nope"), GRID=str(grid),
+                 NOROWS=str(norows))
     assert main(["summarize"] + [paths.get(a, a) for a in args]) == 2
     err = capsys.readouterr().err.strip()
+    fragment = fragment.replace("NOROWS", str(norows))
     assert err.startswith("error: ") and fragment in err and len(err.splitlines()) == 1
 
 

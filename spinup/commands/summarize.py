@@ -59,9 +59,13 @@ def summarize_runs(run_dirs, metric=None, last=DEFAULT_LAST, root=None):
     have not finished an epoch yet are left out."""
     last = positive_int("--last", last)
     progress = {d: read_progress(osp.join(d, "progress.txt")) for d in run_dirs}
-    progress = {d: cols for d, cols in progress.items() if len(next(iter(cols.values()), []))}
+    empty = [d for d, cols in progress.items() if not len(next(iter(cols.values()), []))]
+    progress = {d: cols for d, cols in progress.items() if d not in empty}
     if not progress:
-        raise InputError("none of the runs has finished an epoch yet")
+        files = [osp.join(d, "progress.txt") for d in empty]
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        raise InputError(f"none of the runs has finished an epoch yet: no rows in "
+                         f"{', '.join(files[:3])}{more}")
     metric = pick_metric(progress, metric)
     groups = {}
     for d, cols in progress.items():

@@ -70,10 +70,31 @@ def read_json(path, what="file"):
             obj = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise RunFileError(f"{path}: {what} is damaged (not valid JSON: {e})") from None
+    except RecursionError:
+        raise RunFileError(f"{path}: {what} is damaged (JSON nested deeper than Python can "
+                           f"read; spinup's files nest at most {MAX_JSON_DEPTH} levels)") from None
     if not isinstance(obj, dict):
         raise RunFileError(f"{path}: {what} is damaged (expected a JSON object, found "
                            f"{type(obj).__name__})")
+    if json_depth(obj) > MAX_JSON_DEPTH:
+        raise RunFileError(f"{path}: {what} is damaged (JSON nested more than "
+                           f"{MAX_JSON_DEPTH} levels deep; spinup's files nest a few)")
     return obj
+
+
+# Deeper than any file spinup writes (a config nests 3-4 levels), shallow enough that nothing
+# walking the object recursively can exhaust Python's stack.
+MAX_JSON_DEPTH = 50
+
+
+def json_depth(obj):
+    """How deeply lists and dicts nest in ``obj`` (a scalar: 0), without recursion."""
+    depth, level = 0, [obj]
+    while level:
+        level = [v for x in level if isinstance(x, (dict, list))
+                 for v in (x.values() if isinstance(x, dict) else x)]
+        depth += 1
+    return depth - 1
 
 
 def json_checksum(obj):

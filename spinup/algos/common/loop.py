@@ -57,6 +57,7 @@ class RunContext:
         out = self.output_dir
         if resume is not None:
             self._restore_learner(out, *resume)
+            self.last_checkpoint = self._checkpoint_epoch(out, resume[1])
         with self.writing(out or "the run folder"):
             if resume is not None:
                 # Rows logged after the checkpoint (a run killed mid-epoch) would repeat.
@@ -78,6 +79,17 @@ class RunContext:
             if self.logger.exp_name is not None:
                 cfg["exp_name"] = self.logger.exp_name
             self.logger.save_config(run_files.seal_config(cfg))
+
+    @staticmethod
+    def _checkpoint_epoch(out, meta):
+        """The Epoch of the checkpoint being resumed (what a failed write's advice names),
+        read from progress.txt before anything is written: its row number ``meta['rows']``;
+        the loop's count where the file cannot say."""
+        try:
+            header, rows = run_files.read_progress(out, verify=False)
+            return rows[meta["rows"] - 1][header.index("Epoch")]
+        except (OSError, ValueError, IndexError, KeyError, RunFileError):
+            return f"{meta['epoch']}, counted from 0"
 
     def _restore_learner(self, out, arrays, meta):
         path = run_files.checkpoint_path(out)
