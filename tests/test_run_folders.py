@@ -256,6 +256,22 @@ def test_a_buffer_chunk_of_the_wrong_shape_is_one_line(run, capsys):
     assert os.path.basename(path) in err and "obs" in err
 
 
+@pytest.mark.parametrize("field", ["obs", "rew"])
+def test_a_buffer_chunk_with_non_finite_values_is_one_line_before_training(run, field,
+                                                                            capsys):
+    """NaN observations or rewards in a chunk whose checksum was recomputed: named, with the
+    file, before any epoch runs (not a FloatingPointError from the first update)."""
+    _, _, path = run_files.buffer_chunks(str(run))[0]
+    arrays = load_npz(path)
+    bad = arrays[field].copy()
+    bad[3] = np.nan
+    save_npz(path, dict(arrays, **{field: bad}), compress=True)
+    rows = len(run_files.read_progress(str(run))[1])
+    err = _error(capsys, ["resume", run, "--epochs", "3"])
+    assert os.path.basename(path) in err and field in err and "NaN" in err, err
+    assert len(run_files.read_progress(str(run))[1]) == rows  # no epoch ran
+
+
 # ---------------------------------------------------------------------------------------------
 # One writer per folder
 # ---------------------------------------------------------------------------------------------

@@ -214,6 +214,11 @@ def _check_chunk(path, arrays, n, shapes):
             raise RunFileError(f"{path}: replay-buffer chunk is damaged ({name} is {arr.dtype} "
                                f"shaped {arr.shape}; its name and the run's spaces say numbers "
                                f"shaped {want})")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            bad = np.flatnonzero(~np.isfinite(arr.reshape(n, -1)).all(axis=1))
+            raise RunFileError(f"{path}: replay-buffer chunk is damaged ({name} of {len(bad)} "
+                               f"transition(s) is NaN or infinite, the first at row {bad[0]}; "
+                               "a run stops before non-finite data reaches a checkpoint)")
 
 
 def prune_buffer_chunks(run_dir, keep_from, end):
