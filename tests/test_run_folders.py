@@ -290,8 +290,8 @@ def _wait_for_holder(folder, pid, proc, timeout=90):
 
 def test_a_second_run_or_resume_of_a_held_folder_is_refused(td3_run, tmp_path, capsys):
     """A real `resume` holds the folder; a second `resume`, a grid with the same exp_name and
-    a run from Python are refused before any work, naming the folder and the holder; a
-    SIGKILL lets go of it."""
+    a run from Python are refused before any work, naming the folder and the holder, also
+    once the .lock file is deleted; a SIGKILL lets go of it."""
     folder = type(tmp_path)(shutil.copytree(td3_run, tmp_path / "race" / "race_s0"))
     holder = _popen(["-m", "spinup.run", "resume", str(folder), "--epochs", "500"])
     try:
@@ -312,6 +312,15 @@ def test_a_second_run_or_resume_of_a_held_folder_is_refused(td3_run, tmp_path, c
         assert "ExperimentGrid" not in grid.stdout  # refused before the banner
         with pytest.raises(RunFolderBusy, match=f"pid {holder.pid}"):
             _train("td3_jax", "Pendulum-v1", folder, 3, **TD3_TINY)
+        # The hold is on the folder: deleting .lock (which only names the holder) under the
+        # live holder lets nobody else in.
+        (folder / ".lock").unlink()
+        third = subprocess.run([sys.executable, "-m", "spinup.run", "resume", str(folder),
+                                "--epochs", "500"], env={**os.environ, **QUIET}, cwd=REPO,
+                               capture_output=True, text=True)
+        err = third.stderr.strip().splitlines()
+        assert third.returncode == 2 and len(err) == 1, (third.returncode, third.stderr[-2000:])
+        assert f"{folder} is in use by another process" in err[0], err
     finally:
         _kill(holder)  # SIGKILL: the kernel lets go of the lock
     run_files.check_run_dir_free(str(folder))

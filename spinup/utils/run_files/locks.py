@@ -1,5 +1,6 @@
-"""One writer per run folder: flock on <folder>/.lock, held from the start of a run
-(or resume, or a grid's variant) to its end, and let go when the process ends."""
+"""One writer per run folder: flock on the folder itself, held from the start of a run
+(or resume, or a grid's variant) to its end, and let go when the process ends;
+<folder>/.lock says who holds it."""
 import json
 import os
 import os.path as osp
@@ -10,9 +11,12 @@ from spinup.utils.run_files.layout import LOCK
 # ---------------------------------------------------------------------------------------------
 # One writer per folder
 # ---------------------------------------------------------------------------------------------
-# A run, a `resume` or a grid holds each folder it writes with flock on <folder>/.lock: the
-# kernel drops the lock when the holder's last descriptor of it closes, so a process that
-# dies, even by SIGKILL, never leaves a folder held. A grid launcher holds its variants'
+# A run, a `resume` or a grid holds each folder it writes with flock on the folder's own
+# descriptor: the kernel drops the lock when the holder's last descriptor of it closes, so a
+# process that dies, even by SIGKILL, never leaves a folder held. The lock is on the folder,
+# not on a file in it, because a file can be deleted (or replaced) under its holder: a
+# second process would then lock a new file and write beside the first. <folder>/.lock only
+# names the holder, for the message a refused process gives. A grid launcher holds its variants'
 # folders and hands each variant its descriptor (LOCK_ENV), so that nobody can slip in
 # between the launcher's check and the variant's start.
 LOCK_ENV = "SPINUP_RUN_LOCK"  # "<fd>:<folder>", set by a launcher for the variant it starts
@@ -29,25 +33,30 @@ def lock_run_dir(run_dir):
         return _held[key][0]
     try:
         os.makedirs(run_dir, exist_ok=True)
-        fd = os.open(osp.join(run_dir, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        if not os.access(run_dir, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+        fd = _open_folder(run_dir)
     except OSError as e:
         raise InputError(f"run folder {run_dir!r} cannot be created or written "
                          f"({e.strerror or e}); choose another --data_dir") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        holder = _holder(fd)
         os.close(fd)
-        raise RunFolderBusy(f"{run_dir} is in use by {holder}; wait until it ends or stop "
-                            "it, then try again") from None
+        raise RunFolderBusy(f"{run_dir} is in use by {_holder(run_dir)}; wait until it ends "
+                            "or stop it, then try again") from None
     _held[key] = (fd, False)
     try:
-        info = json.dumps(_holder_info()).encode("utf-8")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
+        with open(osp.join(run_dir, LOCK), "w", encoding="utf-8") as f:
+            json.dump(_holder_info(), f)
     except OSError:
         pass  # a full disk: the folder is held all the same, its holder unnamed
     return fd
+
+
+def _open_folder(run_dir):
+    """A descriptor of the folder itself (what the lock is taken on)."""
+    return os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
 
 
 def check_run_dir_free(run_dir):
@@ -56,14 +65,14 @@ def check_run_dir_free(run_dir):
     if osp.realpath(run_dir) in _held:
         return
     try:
-        fd = os.open(osp.join(run_dir, LOCK), os.O_RDWR | os.O_CLOEXEC)
+        fd = _open_folder(run_dir)
     except OSError:
-        return  # no lock file: never held
+        return  # no folder: nobody holds it
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise RunFolderBusy(f"{run_dir} is in use by {_holder(fd)}; wait until it ends or "
-                            "stop it, then try again") from None
+        raise RunFolderBusy(f"{run_dir} is in use by {_holder(run_dir)}; wait until it ends "
+                            "or stop it, then try again") from None
     finally:
         os.close(fd)  # closing drops the probe's lock
 
@@ -121,10 +130,11 @@ def _holder_info():
             "command": " ".join(argv)[:300], "since": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
-def _holder(fd):
-    """Who holds the lock whose file is open as ``fd``, as the holder wrote it."""
+def _holder(run_dir):
+    """Who holds ``run_dir``, as the holder wrote it in its .lock file."""
     try:
-        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+        with open(osp.join(run_dir, LOCK), "rb") as f:
+            info = json.loads(f.read(4096).decode("utf-8"))
         return (f"pid {info['pid']} on {info['host']} ({info['command']}, since "
                 f"{info['since']})")
     except (OSError, ValueError, KeyError, TypeError):
