@@ -3,7 +3,8 @@ from setuptools import find_packages, setup
 setup(
     name="spinup",
     version="0.1.0",
-    description="SpinningUp-style deep RL (VPG, PPO, DDPG, TD3, SAC) with PyTorch and JAX backends on one shared loop",
+    description="SpinningUp-style deep RL (VPG, TRPO, PPO, DDPG, TD3, SAC) with PyTorch and JAX "
+                "backends on one shared loop",
     packages=find_packages(include=["spinup", "spinup.*"]),
     python_requires=">=3.10",
     install_requires=[
@@ -16,6 +17,7 @@ setup(
         "imageio",  # ... and MP4s, with imageio-ffmpeg
         "snakeviz",
         "tqdm",  # the progress bar
+        "tensorboardX",  # TensorBoard event files beside progress.txt (utils/tensorboard.py)
         # Ranges here; the exact set tested is constraints.txt (`pip install -e . -c
         # constraints.txt`), so that a torch already installed (a CUDA build) is kept.
         "torch>=2.13",
@@ -29,9 +31,8 @@ setup(
         "ray": ["ray"],
         # MP4 video (test_policy --video x.mp4) needs an ffmpeg binary.
         "video": ["imageio-ffmpeg"],
-        # TensorBoard event files beside progress.txt (on when installed; utils/tensorboard.py
-        # says why this writer). Viewing them needs the tensorboard package.
-        "tensorboard": ["tensorboardX"],
+        # Viewing the event files (the writer, tensorboardX, is a dependency).
+        "tensorboard": ["tensorboard"],
         # bench --peers: the libraries users would pick instead (Stable-Baselines3, SBX).
         "peers": ["stable-baselines3", "sbx-rl"],
         # SB3 alone for bench --peers --smoke: one 190 kB wheel whose dependencies are ours

@@ -115,3 +115,24 @@ def test_resumed_run_replaces_the_steps_cut_from_progress(tmp_path):
     assert [(e.step, e.value) for e in acc.Scalars("Ret")] == [(100, 100.0), (200, 200.0),
                                                               (300, -1.0)]
 
+
+
+def test_the_writer_comes_with_spinup_and_its_absence_is_said_once(tmp_path):
+    """tensorboardX is an install requirement (a base install writes events); where it is
+    missing anyway (installed with --no-deps), a run says once why it writes none."""
+    from importlib.metadata import requires
+    assert any(r.split(";")[0].strip().lower().startswith("tensorboardx")
+               for r in requires("spinup"))
+    blocker = tmp_path / "blocker" / "tensorboardX"  # first on the path: its import fails
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('tensorboardX hidden by a test')\n")
+    env = {**os.environ, "SPINUP_NO_PROGRESS": "1", "PYTHONPATH": os.pathsep.join(
+        [str(blocker.parent), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, "-m", "spinup.run", "vpg_jax", "--env", "CartPole-v1",
+                        "--epochs", "2", "--steps_per_epoch", "100", "--train_v_iters", "1",
+                        "--data_dir", str(tmp_path), "--exp_name", "r"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    said = [ln for ln in r.stdout.splitlines() if "No TensorBoard events" in ln]
+    assert len(said) == 1 and "pip install tensorboardX" in said[0], r.stdout[-2000:]
+    assert not events(tmp_path / "r" / "r_s0")

@@ -12,6 +12,7 @@ import numpy as np
 from spinup.utils.errors import InputError
 from spinup.utils.serialization_utils import (convert_json, is_json_serializable, save_npz,
                                               save_torch, write_json)
+from spinup.utils.tensorboard import missing_writer
 from spinup.utils.tensorboard import open_log as tensorboard_log
 
 color2num = dict(gray=30, red=31, green=32, yellow=33, blue=34, magenta=35, cyan=36, white=37,
@@ -77,6 +78,8 @@ class Logger:
         self.exp_name = exp_name
         self.tb = tensorboard_log(self.output_dir, tensorboard, osp.join(
             self.output_dir, output_fname) if resume and not self.first_row else None)
+        if self.tb is None and (why := missing_writer(tensorboard)):
+            self.log(why, color="yellow")
 
     def log(self, msg, color="green", bold=False):
         """Print ``msg`` (coloured on a terminal) unless the logger is quiet."""

@@ -2,10 +2,11 @@
 TotalEnvInteracts, else the row number), and the config as text, so ``tensorboard --logdir
 data`` shows every run under its run folder's path.
 
-The writer is tensorboardX (``pip install -e ".[tensorboard]"``): one pure-Python package whose
-only dependencies (numpy, protobuf, packaging) are already in the pinned set, and which needs
-neither TensorFlow nor the TensorBoard server. It is on whenever tensorboardX is installed,
-unless the logger is given ``tensorboard=False`` or ``SPINUP_NO_TENSORBOARD`` is set (the CLI's
+The writer is tensorboardX, a dependency of spinup (CleanRL's and SB3's users expect event
+files by default): one pure-Python package whose only dependencies (numpy, protobuf,
+packaging) are already in the pinned set, and which needs neither TensorFlow nor the
+TensorBoard server. It is on whenever tensorboardX is installed (a run without it says so
+once, in its log), unless the logger is given ``tensorboard=False`` or ``SPINUP_NO_TENSORBOARD`` is set (the CLI's
 ``--no_tensorboard``). Writing reads no random stream, so it changes no training number.
 """
 import os
@@ -83,6 +84,17 @@ def open_log(output_dir, enabled=None, resume_progress=None):
     if resume_progress is not None:
         first_step, n = _next_step(resume_progress)
     return TensorBoardLog(SummaryWriter, output_dir, first_step, n)
+
+
+def missing_writer(enabled=None):
+    """Why a run that asked for events (``enabled`` True, or None and not switched off) writes
+    none, in one sentence; None when it writes them or was told not to."""
+    if enabled is None:
+        enabled = enabled_by_default()
+    if not enabled or _import_writer() is not None:
+        return None
+    return ("No TensorBoard events: tensorboardX is not installed (pip install tensorboardX); "
+            "progress.txt holds every column.")
 
 
 def _next_step(progress_path):
