@@ -259,6 +259,9 @@ def main(argv=None):
     cmd, args = argv[0], argv[1:]
     try:
         if cmd in SUBCOMMANDS:
+            if cmd != "plot":  # every command that may make an env (utils/quiet.py)
+                from spinup.utils import quiet
+                quiet.quiet_libraries()
             module, func = SUBCOMMANDS[cmd].split(":")
             return getattr(importlib.import_module(module), func)(args) or 0
         return run_algo(cmd, args)

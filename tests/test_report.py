@@ -31,11 +31,31 @@ def data(tmp_path_factory):
     return root
 
 
+def browser_missing(chromium=CHROMIUM):
+    """Why the browser test cannot run here, saying how to get what is missing; None when it
+    can."""
+    missing = []
+    if chromium is None:
+        missing.append("Debian's chromium (sudo apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("the playwright package (pip install -e \".[test]\")")
+    if not missing:
+        return None
+    return ("opens the report in a headless browser and needs " + " and ".join(missing)
+            + "; .ci/run installs both")
+
+
+def test_the_skip_says_how_to_get_the_browser():
+    why = browser_missing(chromium=None)
+    assert "sudo apt-get install chromium" in why and ".ci/run" in why
+
+
 def test_site_in_headless_chromium(data, tmp_path, capsys):
-    if CHROMIUM is None or importlib.util.find_spec("playwright") is None:
+    why = browser_missing()
+    if why is not None:
         if os.environ.get("CI"):
-            pytest.fail("CI needs Debian's chromium and the playwright package (.ci/run)")
-        pytest.skip("no chromium or playwright here")
+            pytest.fail("CI " + why)
+        pytest.skip(why)
     from playwright.sync_api import sync_playwright
     site = tmp_path / "site"
     assert report.main([str(data), "--out", str(site)]) == 0

@@ -94,6 +94,9 @@ def env_spaces(env_id="HalfCheetah-v4"):
     """(observation_space, action_space) of ``env_id``; the env is made once per process."""
     if env_id not in _SPACES:
         import gymnasium as gym
+
+        from spinup.utils import quiet
+        quiet.quiet_libraries()  # MuJoCo's warnings: once, and no MUJOCO_LOG.TXT
         env = gym.make(env_id)
         _SPACES[env_id] = (env.observation_space, env.action_space)
         env.close()

@@ -74,6 +74,9 @@ def env_floor(steps=4000, seed=0):
     """Seconds to step the env ``steps`` times with uniformly random actions (episode ends
     reset it): what an epoch costs with a free policy and no update."""
     import gymnasium as gym
+
+    from spinup.utils import quiet
+    quiet.quiet_libraries()  # MuJoCo's warnings: once, and no MUJOCO_LOG.TXT
     env = gym.make(ENV)
     env.reset(seed=seed)
     env.action_space.seed(seed)

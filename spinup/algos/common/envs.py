@@ -88,6 +88,7 @@ class SpecEnvFn:
 
     def __call__(self, **extra):
         import gymnasium as gym
+        quiet.quiet_libraries()
         return gym.make(self.env_spec, **extra)
 
     def to_json(self):
