@@ -15,6 +15,7 @@ import importlib
 import inspect
 import os
 import sys
+import textwrap
 from textwrap import dedent
 
 from spinup.algos.common.checks import ACTIVATIONS, InputError, activation
@@ -204,13 +205,49 @@ def _is_number(s):
         return False
 
 
+def algo_help(name, fn):
+    """``--help`` of an algorithm: every flag with its type, default and the first sentence
+    of its documentation, then the whole documentation as plain text."""
+    from spinup.algos.common.spec import plain_text
+    algo, backend = registry.lookup(name)
+    spec = algo.spec()
+    short = {v: k for k, v in SUBSTITUTIONS.items()}
+    rows = [("--env ENV_ID", "(required)", "A gymnasium id, e.g. HalfCheetah-v4.")]
+    for flag, kind, default, summary in spec.flags(backend):
+        if flag == "ac_kwargs":
+            for sub, what in (("hidden_sizes", "Hidden layer sizes, e.g. (64,64)."),
+                              ("activation", "Activation name, e.g. tanh or relu.")):
+                key = f"ac_kwargs:{sub}"
+                rows.append((f"--{short[key]}, --{key}",
+                             repr(spec.hidden_sizes if sub == "hidden_sizes"
+                                  else spec.activation), what))
+            continue
+        metavar = kind.upper().replace(" OR ", "|").replace("'", "") or "VALUE"
+        rows.append((f"--{flag} {metavar}", repr(default), summary))
+    width = max(len(r[0]) for r in rows) + 2
+    lines = [f"usage: python -m spinup.run {name} --env ENV_ID [--FLAG VALUE ...]", "",
+             spec.title, textwrap.fill(
+                 "Several values after a flag make a grid of variants (one run each); see "
+                 "python -m spinup.run --help for the run flags (--exp_name, --data_dir, "
+                 "--num_workers, ...).", width=92), "",
+             f"Flags of {name} (default in the middle column):"]
+    for flag, default, summary in rows:
+        head = f"  {flag:<{width}}{default:<12} "
+        lines.append(textwrap.fill(summary, width=max(100, len(head) + 40),
+                                   initial_indent=head, subsequent_indent=" " * len(head)))
+    lines += ["", "Not flags: env_fn (--env makes it), actor_critic (always the MLP "
+              "actor-critic of --hid/--act), logger_kwargs (--exp_name, --data_dir).", "",
+              f"The documentation of spinup.{name}:", plain_text(fn.__doc__ or "")]
+    return "\n".join(lines)
+
+
 def run_algo(cmd, args):
     name = registry.resolve(cmd)
     if cmd != name:
         print(f"Using the default backend for {cmd}: {name}")
     fn = registry.entry_point(name)
     if any(a in HELP_FLAGS for a in args):
-        print(f"\nArguments of spinup.{name}:\n\n{fn.__doc__}")
+        print(algo_help(name, fn))
         return 0
     arg_dict, shorthands = parse_flags(args)
     for k in RUN_KEYS:

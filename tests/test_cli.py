@@ -94,6 +94,30 @@ def test_help_prints_the_docstring(capsys):
     assert "Usage" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("algo", ["sac", "ppo", "ddpg_pytorch", "trpo_jax"])
+def test_help_lists_every_flag_with_its_default_in_plain_text(algo, capsys):
+    """Each flag on its line with its type and default (also those the long documentation
+    leaves to the signature), the arguments that are not flags named as such, no raw
+    reStructuredText."""
+    import inspect
+
+    from spinup.algos import registry
+    assert main([algo, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert ".. math::" not in out and ":math:" not in out and "``" not in out
+    flags = {ln.split()[0]: ln for ln in out.splitlines() if ln.startswith("  --")}
+    params = inspect.signature(registry.entry_point(algo)).parameters
+    for name, p in params.items():
+        if name in ("env_fn", "actor_critic", "logger_kwargs"):
+            assert f"--{name}" not in flags and name in out  # "Not flags: ..."
+        elif name == "ac_kwargs":
+            assert "--hid," in flags and "--act," in flags
+        else:
+            assert f"--{name}" in flags, name
+            assert f" {p.default!r} " in flags[f"--{name}"], (name, flags[f"--{name}"])
+    assert "--env" in flags and "(required)" in flags["--env"]
+
+
 def test_cli_grid_runs_two_variants_in_parallel(tmp_path):
     proc = spinup_run("vpg_pytorch", "--env", "CartPole-v1", "--epochs", "2",
                       "--steps_per_epoch", "300", "--hid[h]", "[16]", "[8,8]",

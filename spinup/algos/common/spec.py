@@ -12,6 +12,7 @@ Importing this module imports neither torch nor jax.
 """
 import importlib
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Tuple
 
@@ -100,6 +101,21 @@ class AlgoSpec:
                   "trained policy.\n    "]
         return "\n".join(lines)
 
+    def flags(self, backend):
+        """The command line's view of the arguments: ``(name, type, default, summary)`` per
+        argument that is a flag (``env_fn``, ``actor_critic`` and ``logger_kwargs`` are not:
+        ``--env``, the MLP actor-critic and ``--exp_name``/``--data_dir`` stand for them),
+        the summary being the first sentence of its documentation, as plain text."""
+        docs = {**COMMON_ARG_DOCS, **self.loop().ARG_DOCS, **self.arg_docs}
+        out = []
+        for name, param in self.signature(backend).parameters.items():
+            if name in NOT_FLAGS:
+                continue
+            m = re.match(rf"{re.escape(name)}\s*(?:\((.*?)\))?\s*:\s*(.*)", docs[name], re.S)
+            kind, text = (m.group(1) or "", m.group(2)) if m else ("", docs[name])
+            out.append((name, kind, param.default, first_sentence(plain_text(text))))
+        return out
+
     def signature(self, backend):
         """SpinningUp's signature: ``(env_fn, actor_critic=None, <defaults>..., <backend's
         extras>)``; ``actor_critic`` None is the backend's own MLPActorCritic."""
@@ -162,6 +178,26 @@ def make_entry_point(spec, backend, learner_cls, module):
     entry_point.__module__ = module
     entry_point.__doc__ = spec.docstring(backend)
     return entry_point
+
+
+# Arguments of the Python function that the command line makes itself.
+NOT_FLAGS = ("env_fn", "actor_critic", "logger_kwargs")
+
+
+def plain_text(text):
+    """Documentation text without its reStructuredText markup: ``code`` and :math:`x` as
+    their contents, a ``.. math::`` directive as its formula."""
+    text = re.sub(r"\.\.\s*math::\s*", "", text)
+    text = re.sub(r":math:`([^`]*)`", r"\1", text)
+    text = re.sub(r"``([^`]*)``", r"\1", text)
+    return re.sub(r"\\(\w+)", r"\1", text)  # LaTeX commands as their names: \rho -> rho
+
+
+def first_sentence(text):
+    """The text up to its first full stop followed by a space (or the end), on one line."""
+    one = " ".join(text.split())
+    m = re.match(r"(.+?\.)(\s|$)", one)
+    return m.group(1) if m else one
 
 
 def _indent(text, n):
