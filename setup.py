@@ -29,8 +29,9 @@ setup(
     extras_require={
         # Ray runs grids on a cluster (--engine ray); the tests run it on a local instance.
         "ray": ["ray"],
-        # MP4 video (test_policy --video x.mp4) needs an ffmpeg binary.
-        "video": ["imageio-ffmpeg"],
+        # MP4 video (test_policy --video x.mp4) needs an ffmpeg binary; the classic-control
+        # and Box2D envs draw their frames with pygame (MuJoCo's with its own renderer).
+        "video": ["imageio-ffmpeg", "pygame"],
         # Viewing the event files (the writer, tensorboardX, is a dependency).
         "tensorboard": ["tensorboard"],
         # bench --peers: the libraries users would pick instead (Stable-Baselines3, SBX).

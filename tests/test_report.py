@@ -111,11 +111,13 @@ def test_bad_input_is_one_line_each_and_the_rest_is_built(data, tmp_path, capsys
     assert len(notes) == 2, out
     assert notes[0].startswith(f"report: vpg (pytorch) on CartPole-v1: profile {prof} is "
                                "unreadable (")
-    assert notes[1].startswith("report: vpg (pytorch) on CartPole-v1: no video (record one: ")
+    assert notes[1].startswith("report: vpg (pytorch) on CartPole-v1: no video (")
+    assert "python -m spinup.run test_policy" in notes[1]
     page = (tmp_path / "site" / "index.html").read_text()
     # The other seed's profile is shown instead; curves and phase bars are there.
     assert "vpg_pytorch_s1/profile/update.prof" in page and "<svg class=\"icicle\"" in page
-    assert os.path.getsize(tmp_path / "site" / "img" / "vpg_pytorch_CartPole-v1_curve.png") > 0
+    curves = list((tmp_path / "site" / "img").glob("vpg_pytorch_CartPole-v1_*_curve.png"))
+    assert len(curves) == 1 and curves[0].stat().st_size > 0
     assert "is unreadable" in page and "no video" in page
 
 
@@ -130,3 +132,31 @@ def test_icicle_boxes_sit_inside_their_callers(data):
         if depth:  # some box one row up covers it
             assert any(d == depth - 1 and s - eps <= start and start + width <= s + w + eps
                        for d, s, w, _, _ in boxes)
+
+
+@pytest.mark.parametrize("env,have_pygame,needs", [
+    ("Pendulum-v1", False, True), ("CartPole-v1", False, True), ("Pendulum-v1", True, False),
+    ("HalfCheetah-v4", False, False)])
+def test_the_video_hint_names_what_the_command_needs(env, have_pygame, needs):
+    """The hint for a missing video gives the command that records one, and first, where the
+    env is drawn with pygame and pygame is missing, how to install it (the command alone
+    would fail: 'pygame is not installed')."""
+    text = report.video_hint(env, "/data/r", have_pygame=have_pygame)
+    assert "python -m spinup.run test_policy /data/r --video /data/r/video.gif" in text
+    assert ("pip install pygame" in text and ".[video]" in text) == needs
+
+
+def test_a_grids_variants_are_groups_of_their_own(tmp_path, capsys):
+    """Two pi_lr variants of two seeds each: two groups of two runs, each named by the
+    setting that sets it apart, with its settings on the page; seeds stay together."""
+    from spinup.run import main
+    assert main(["vpg_jax", "--env", "CartPole-v1", "--epochs", "2", "--steps_per_epoch",
+                 "100", "--train_v_iters", "1", "--pi_lr", "0.001", "0.01", "--seed", "0",
+                 "10", "--data_dir", str(tmp_path / "d"), "--exp_name", "g"]) == 0
+    built, notes = report.build([str(tmp_path / "d")], str(tmp_path / "site"))
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert built == 2
+    for lr in ("0.001", "0.01"):
+        assert f"vpg (jax) on CartPole-v1 [pi_lr={lr}]</h2>" in page
+    assert page.count("<p>2 run(s), seeds 0, 10;") == 2
+    assert page.count("<details><summary>Settings") == 2 and "<code>pi_lr</code>" in page

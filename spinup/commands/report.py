@@ -1,6 +1,9 @@
 """A static site of runs: ``python -m spinup.run report DIR... --out SITE``.
 
-Runs are grouped by algorithm, backend and environment. Each group gets its learning curve over
+Runs are grouped as SpinningUp's plot groups them: by algorithm, backend, environment and
+settings (everything config.json holds but the seed and the bookkeeping), so a grid's
+variants are groups of their own and a group's runs differ only by seed; the page says each
+group's settings. Each group gets its learning curve over
 seeds (mean +- std, each seed thin), the time per epoch of each phase, the top of its cProfile
 (``--profile update|epoch``) with an icicle graph drawn here from the .prof (SVG, tooltips, no
 script, no server), the ops of its framework trace (``--profile trace``) and its video (a
@@ -13,6 +16,7 @@ group was built, 1 when none was (the page then says why).
 """
 import argparse
 import html
+import json
 import os
 import os.path as osp
 import pstats
@@ -62,8 +66,24 @@ def read_run(run_dir):
     return dict(dir=run_dir, cfg=cfg, cols=cols, seed=cfg.get("seed"))
 
 
+# config.json entries that are not settings: the seed (a group's runs differ by it) and what
+# every run writes about itself.
+NOT_SETTINGS = ("seed", "logger_kwargs", "exp_name", "algo", "env_fn", "spinup_format",
+                "spinup_code", "spinup_checksum")
+
+
+def settings(cfg):
+    """A run's settings: its config.json without the seed and the bookkeeping."""
+    return {k: v for k, v in cfg.items() if k not in NOT_SETTINGS}
+
+
+def _settings_key(cfg):
+    return json.dumps(settings(cfg), sort_keys=True, default=str)
+
+
 def collect(dirs, note):
-    """{(algo, backend, env): [run, ...]} of every readable run under ``dirs``."""
+    """{(algo, backend, env, settings as JSON): [run, ...]} of every readable run under
+    ``dirs``."""
     groups = {}
     for d in dirs:
         if not osp.isdir(d):
@@ -84,8 +104,8 @@ def collect(dirs, note):
                 note(f"{r}: left out (no epoch logged yet)")
                 continue
             algo, _, backend = run["cfg"]["algo"].rpartition("_")
-            groups.setdefault((algo or backend, backend if algo else "", env_id(run["cfg"])),
-                              []).append(run)
+            groups.setdefault((algo or backend, backend if algo else "", env_id(run["cfg"]),
+                               _settings_key(run["cfg"])), []).append(run)
     return groups
 
 
@@ -266,18 +286,46 @@ background:#f7f7f7;padding:.5em}nav a{margin-right:1em}"""
 
 
 def slug(key):
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(k for k in key if k))
+    """The group's anchor: algorithm, backend, env, and a short hash of its settings."""
+    algo, backend, env, conf = key
+    tag = f"{zlib.crc32(conf.encode()):08x}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(k for k in (algo, backend, env, tag) if k))
 
 
-def group_section(key, runs, out, note):
-    """The HTML of one group; its figures and media go under ``out``."""
-    algo, backend, env = key
+def _nav_text(key, differs):
+    text = "_".join(k for k in key[:3] if k)
+    return f"{text} [{differs}]" if differs else text
+
+
+def differing(keys):
+    """{key: 'name=value, ...'}: the settings in which each group differs from the others of
+    its algorithm, backend and env ('' when it is the only one)."""
+    out = {}
+    for key in keys:
+        peers = [json.loads(k[3]) for k in keys if k[:3] == key[:3]]
+        mine = json.loads(key[3])
+        names = sorted({n for p in peers for n in set(p) | set(mine)
+                        if any(p.get(n) != mine.get(n) for p in peers)})
+        out[key] = ", ".join(f"{n}={mine[n]!r}" if n in mine else f"no {n}" for n in names)
+    return out
+
+
+def group_section(key, runs, out, note, differs=""):
+    """The HTML of one group; its figures and media go under ``out``. ``differs``: the
+    settings that set it apart from the other groups of its algorithm, backend and env."""
+    algo, backend, env, conf = key
     name = f"{algo} ({backend}) on {env}" if backend else f"{algo} on {env}"
+    if differs:
+        name += f" [{differs}]"
     s, esc = slug(key), html.escape
     seeds = ", ".join(str(r["seed"]) for r in runs)
+    listing = "".join(f"<li><code>{esc(k)}</code> = <code>{esc(json.dumps(v, default=str))}"
+                      f"</code></li>" for k, v in sorted(json.loads(conf).items()))
     parts = [f'<h2 id="{esc(s)}">{esc(name)}</h2>',
              f"<p>{len(runs)} run(s), seeds {esc(seeds)}; "
-             f"{len(runs[0]['cols'].get('TotalEnvInteracts', []))} epoch(s) in the first.</p>"]
+             f"{len(runs[0]['cols'].get('TotalEnvInteracts', []))} epoch(s) in the first.</p>",
+             f"<details><summary>Settings (the same in every run of the group; config.json "
+             f"without the seed)</summary><ul class='settings'>{listing}</ul></details>"]
 
     metric = curve_figure(runs, f"{name}: learning curve", osp.join(out, "img", s + "_curve.png"))
     if metric:
@@ -354,10 +402,34 @@ def video_parts(runs, name, s, out, note):
                f'<video src="{dest}" controls loop muted preload="metadata"></video>')
         return [f"<h3>Video</h3>{tag}"]
     if not vids:
-        run = runs[0]["dir"]
-        note(f"{name}: no video (record one: python -m spinup.run test_policy {run} "
-             f"--video {osp.join(run, 'video.gif')})")
+        note(f"{name}: no video ({video_hint(env_id(runs[0]['cfg']), runs[0]['dir'])})")
     return []
+
+
+def needs_pygame(env):
+    """Whether gymnasium draws ``env``'s frames with pygame (classic control, Box2D, toy
+    text) rather than with MuJoCo's renderer."""
+    try:
+        import gymnasium
+        entry = gymnasium.spec(env).entry_point
+    except Exception:  # an env this machine does not know: nothing to say about it
+        return False
+    entry = entry if isinstance(entry, str) else getattr(entry, "__module__", "")
+    return any(part in entry for part in ("classic_control", "box2d", "toy_text"))
+
+
+def video_hint(env, run, have_pygame=None):
+    """How to record the missing video of ``run``: the command, and first what it needs
+    where this machine lacks it (pygame, for the envs gymnasium draws with it)."""
+    if have_pygame is None:
+        import importlib.util
+        have_pygame = importlib.util.find_spec("pygame") is not None
+    command = (f"python -m spinup.run test_policy {run} --video "
+               f"{osp.join(run, 'video.gif')}")
+    if needs_pygame(env) and not have_pygame:
+        return (f"{env} is drawn with pygame, which is not installed: pip install pygame "
+                f"(or spinup's video extra, pip install -e \".[video]\"), then {command}")
+    return f"record one: {command}"
 
 
 def build(dirs, out):
@@ -369,9 +441,11 @@ def build(dirs, out):
     groups = collect(dirs, note)
     for sub in ("img", "media"):
         os.makedirs(osp.join(out, sub), exist_ok=True)
-    sections = [group_section(k, groups[k], out, note) for k in sorted(groups)]
+    labels = differing(list(groups))
+    sections = [group_section(k, groups[k], out, note, labels[k]) for k in sorted(groups)]
     esc = html.escape
-    nav = " ".join(f'<a href="#{esc(slug(k))}">{esc(slug(k))}</a>' for k in sorted(groups))
+    nav = " ".join(f'<a href="#{esc(slug(k))}">{esc(_nav_text(k, labels[k]))}</a>'
+                   for k in sorted(groups))
     body = "\n".join(sections) if sections else "<p>No runs to show.</p>"
     notes_html = ("<h2>Notes</h2><ul class='notes'>" +
                   "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>") if notes else ""
@@ -396,7 +470,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         prog="python -m spinup.run report",
         description="A static site of runs (learning curves, phase times, profiles, traces, "
-                    "videos), grouped by algorithm, backend and env; publishable as it is.")
+                    "videos), grouped by algorithm, backend, env and settings (a grid's "
+                    "variants apart, seeds together); publishable as it is.")
     p.add_argument("dirs", nargs="+", metavar="DIR", help="run, experiment or data folders")
     p.add_argument("--out", required=True, metavar="SITE", help="folder to write the site to")
     args = p.parse_args(argv)
