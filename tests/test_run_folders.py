@@ -496,6 +496,44 @@ def test_resume_onto_a_full_disk_names_the_intact_checkpoint(tmp_path):
     assert facts["resume2_rc"] == "0", (tmp_path / "resume2.out").read_text()[-3000:]
 
 
+FULL_OUTPUTS = """
+set -u
+mount -t tmpfs -o size=64k tmpfs "$D"
+head -c 1m /dev/zero > "$D/filler" 2>/dev/null
+"$PY" -m spinup.run plot "$RUN" --out "$D/p.png" > "$D/../plot.out" 2>&1
+echo "plot_rc=$?"
+"$PY" -m spinup.run summarize "$RUN" --out "$D/s.csv" > "$D/../summarize.out" 2>&1
+echo "summarize_rc=$?"
+"$PY" -m spinup.run vpg_jax --env CartPole-v1 --epochs 2 --steps_per_epoch 100 \
+    --train_v_iters 1 --data_dir "$D/data" --exp_name x > "$D/../run.out" 2>&1
+echo "run_rc=$?"
+ls "$D" > "$D/../left.out"
+"""
+
+
+@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs `unshare -Urm` to mount a tmpfs")
+def test_outputs_onto_a_full_disk_are_one_line_and_leave_no_torn_file(vpg_run, tmp_path):
+    """plot --out and summarize --out onto a full disk: one line naming the file, nothing
+    half-written left; a run whose --data_dir is full: its one line, and no traceback after
+    it (TensorBoard's writer flushing at exit)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["unshare", "-Urm", "sh", "-c", FULL_OUTPUTS], cwd=REPO, timeout=300,
+                       env={**os.environ, **QUIET, "D": str(mnt), "PY": sys.executable,
+                            "RUN": str(vpg_run)}, capture_output=True, text=True)
+    facts = dict(ln.split("=", 1) for ln in r.stdout.splitlines() if "=" in ln)
+    for cmd, name in (("plot", "p.png"), ("summarize", "s.csv")):
+        out = (tmp_path / f"{cmd}.out").read_text()
+        assert facts.get(f"{cmd}_rc") == "2" and "Traceback" not in out, out[-3000:]
+        last = out.strip().splitlines()[-1]
+        assert last.startswith(f"error: {mnt}/{name}: could not be written (No space left"), last
+    assert "p.png" not in (tmp_path / "left.out").read_text().split()
+    assert "s.csv" not in (tmp_path / "left.out").read_text().split()
+    run = (tmp_path / "run.out").read_text()
+    assert facts.get("run_rc") == "1" and "Traceback" not in run, run[-3000:]
+    assert "No space left on device" in run
+
+
 # ---------------------------------------------------------------------------------------------
 # Older runs still read
 # ---------------------------------------------------------------------------------------------

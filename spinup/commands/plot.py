@@ -22,6 +22,7 @@ import numpy as np
 
 from spinup.algos.common.checks import InputError
 from spinup.utils import run_files
+from spinup.utils.errors import output_file
 from spinup.utils.serialization_utils import read_json
 
 DIV_LINE_WIDTH = 50
@@ -211,7 +212,8 @@ def make_plots(all_logdirs, legend=None, xaxis=None, values=None, count=False,
     stem, ext = osp.splitext(out)
     paths = [out] if len(figs) == 1 else [f"{stem}_{v}{ext or '.png'}" for v in values]
     for fig, path in zip(figs, paths):
-        fig.savefig(path, dpi=100)
+        with output_file(path, "--out"):
+            fig.savefig(path, dpi=100)
         plt.close(fig)
         print(f"saved {path}")
     return paths

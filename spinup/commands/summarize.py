@@ -15,6 +15,7 @@ import numpy as np
 
 from spinup.algos.common.checks import InputError, positive_int
 from spinup.commands.plot import read_progress
+from spinup.utils.errors import output_file
 
 DEFAULT_METRICS = ("AverageTestEpRet", "AverageEpRet")
 DEFAULT_LAST = 5
@@ -126,7 +127,7 @@ def averaged(rows, last):
 
 def write_csv(rows, path):
     """Write the rows to ``path`` with the columns of ``CSV_COLUMNS``."""
-    with open(path, "w", newline="") as f:
+    with output_file(path, "--out"), open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
         w.writeheader()
         w.writerows(rows)

@@ -1,5 +1,7 @@
 """The errors that reach the user as one line (``spinup.run`` prints ``error: <message>`` and
 exits with status 2, without a traceback)."""
+import contextlib
+import os
 
 
 class InputError(ValueError):
@@ -31,3 +33,18 @@ class RunWriteError(RunFileError):
 # unwritable files, a diverged loss, sizes the machine cannot hold or a number too large for
 # its type): reported as one line, never retried.
 DETERMINISTIC = (InputError, FloatingPointError, MemoryError, OverflowError)
+
+
+@contextlib.contextmanager
+def output_file(path, what="output file"):
+    """Writing ``path`` (a figure, a CSV a command was asked for): a write that fails (a full
+    disk, no permission) is a RunWriteError naming the file, and what was written of it is
+    removed, so no torn file is left behind."""
+    try:
+        yield path
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        raise RunWriteError(path, e.strerror or str(e), e.errno,
+                            f"nothing was written; free space or choose another {what}") \
+            from None

@@ -46,6 +46,8 @@ class TensorBoardLog:
     def __init__(self, SummaryWriter, output_dir, first_step=None, rows=0):
         self.writer = SummaryWriter(logdir=output_dir, purge_step=first_step, flush_secs=30)
         self.rows = rows
+        for fw in getattr(self.writer, "all_writers", {}).values():
+            _quiet_close(getattr(fw, "event_writer", None))
 
     def add_config(self, config_text):
         """The config (config.json's text) under the tag 'config', as a code block."""
@@ -66,6 +68,22 @@ class TensorBoardLog:
 
     def close(self):
         self.writer.close()
+
+
+def _quiet_close(event_writer):
+    """tensorboardX closes its event files at exit (atexit); on a full disk that last flush
+    fails, and a run that already said in one line what it could not write would end in a
+    traceback. The events cannot be saved then: the close gives up quietly."""
+    if event_writer is None or not hasattr(event_writer, "close"):
+        return
+    close = event_writer.close
+
+    def close_or_give_up():
+        try:
+            close()
+        except OSError:
+            pass
+    event_writer.close = close_or_give_up
 
 
 def open_log(output_dir, enabled=None, resume_progress=None):
