@@ -92,3 +92,49 @@ def test_population_bad_input(argv, named, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and named in err and "\n" not in err
     assert not any(tmp_path.iterdir())
+
+
+POP_KW = dict(ac_kwargs=dict(hidden_sizes=(32, 32)), steps_per_epoch=300, start_steps=200,
+              update_after=100, update_every=50, batch_size=32, num_test_episodes=1,
+              save_buffer=True)
+
+
+def _rows(run_dir):
+    header, rows = run_files.read_progress(str(run_dir))
+    keep = [i for i, h in enumerate(header) if not h.startswith("Time")]
+    return [[r[i] for i in keep] for r in rows]
+
+
+def test_a_resumed_population_equals_the_one_that_never_stopped(tmp_path, capsys):
+    """A population stopped after epoch 2 and resumed (`resume` of the experiment folder)
+    continues as the population: every cell of both members' progress equals the
+    uninterrupted population's (each member resumed alone would part by float rounding)."""
+    seeds = [3, 8]
+    train_population("td3_jax", EnvFn("Pendulum-v1"), seeds,
+                     [str(tmp_path / "whole" / f"p_s{s}") for s in seeds], epochs=4, **POP_KW)
+    train_population("td3_jax", EnvFn("Pendulum-v1"), seeds,
+                     [str(tmp_path / "split" / f"p_s{s}") for s in seeds], epochs=2, **POP_KW)
+    assert main(["resume", str(tmp_path / "split"), "--epochs", "4"]) == 0
+    assert "(with its population)" in capsys.readouterr().out  # one process for both
+    for s in seeds:
+        whole, split = _rows(tmp_path / "whole" / f"p_s{s}"), _rows(tmp_path / "split" / f"p_s{s}")
+        assert len(split) == 4 and split == whole, s
+
+
+def test_members_a_save_apart_resume_alone_and_say_so(tmp_path, capsys):
+    """A kill between two members' checkpoint saves leaves them an epoch apart: `resume` of
+    one member says so and resumes each alone, every epoch once."""
+    dirs = [tmp_path / f"p_s{s}" for s in (3, 8)]
+    train_population("td3_jax", EnvFn("Pendulum-v1"), [3, 8], [str(d) for d in dirs],
+                     epochs=2, **POP_KW)
+    import shutil
+    shutil.copytree(dirs[0], tmp_path / "behind")  # member 3 as it was after epoch 2
+    assert main(["resume", str(dirs[0]), "--epochs", "3"]) == 0
+    shutil.rmtree(dirs[0])
+    shutil.copytree(tmp_path / "behind", dirs[0])  # ... its epoch-3 save lost
+    capsys.readouterr()
+    assert main(["resume", str(dirs[1]), "--epochs", "4"]) == 0
+    assert "each member resumes alone" in capsys.readouterr().out
+    for d in dirs:
+        epochs = [int(r[0]) for r in run_files.read_progress(str(d))[1]]
+        assert epochs == [1, 2, 3, 4], (d, epochs)

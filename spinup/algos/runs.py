@@ -12,6 +12,9 @@ from spinup.algos.common.spec import build_learner
 from spinup.utils import run_files
 from spinup.utils.errors import RunFileError
 
+# config.json's entry naming a population's members (spinup/algos/jax/population.py).
+POPULATION_KEY = "population"
+
 
 def backend_module(algo):
     """The module of algorithm ``algo``'s entry point ('td3_jax' -> spinup.algos.jax.td3.td3)."""
@@ -162,10 +165,37 @@ def check_resume(run_dir, epochs=None, device=None):
     return cfg, args, env
 
 
+def population_members(run_dir, cfg):
+    """The run folders of the population ``run_dir`` was trained in (config.json's
+    'population': the members' folders relative to this one), or None for a run trained
+    alone. Each must be a run folder of the same algorithm."""
+    rel = cfg.get(POPULATION_KEY)
+    if rel is None:
+        return None
+    if not (isinstance(rel, list) and len(rel) >= 2 and all(isinstance(r, str) for r in rel)):
+        raise _in_config(run_dir, f"{POPULATION_KEY} is {rel!r}; expected the folders of the "
+                                  "population's members, relative to this one")
+    members = [osp.normpath(osp.join(run_dir, r)) for r in rel]
+    for m in members:
+        if not osp.isfile(osp.join(m, run_files.CONFIG)):
+            raise _in_config(run_dir, f"its population's member {m} is not a run folder "
+                                      "(moved apart?); the members resume together")
+        if run_files.read_config(m).get("algo") != cfg["algo"]:
+            raise _in_config(run_dir, f"its population's member {m} ran another algorithm")
+    return members
+
+
 def resume(run_dir, epochs=None, device=None):
     """Continue a run from its checkpoint until it has ``epochs`` epochs (default: the number
     it was started with), appending to its progress.txt. Returns the learner. The folder is
-    held from the first check to the end (``run_files.lock_run_dir``)."""
+    held from the first check to the end (``run_files.lock_run_dir``). A member of a
+    population (``--population``) resumes with all its members, as the population: see
+    ``resume_population``."""
+    if osp.isfile(osp.join(run_dir, run_files.CONFIG)):
+        members = population_members(run_dir, run_files.read_config(run_dir))
+        if members is not None:
+            return resume_population(members, epochs, device)[members.index(
+                osp.normpath(run_dir))]
     if osp.isdir(run_dir):
         run_files.lock_run_dir(run_dir)
     try:
@@ -185,3 +215,68 @@ def resume(run_dir, epochs=None, device=None):
     sp = registry.spec(algo)
     return sp.loop().train(sp, algo, env_fn_from_config(cfg), env, learner, args,
                            resume=checkpoint)
+
+
+def resume_population(members, epochs=None, device=None):
+    """Continue the members of a population together from their checkpoints, with the
+    vmapped updates they trained with, so that they go on as the population that never
+    stopped. Every member's folder is held and checked before any starts; their checkpoints
+    must be of one epoch (a kill between two members' saves leaves them a save apart: then
+    each resumes alone, as a run of its own, and says so). Returns the learners."""
+    for m in members:
+        run_files.lock_run_dir(m)
+    opened = []
+    try:
+        checked = []
+        for m in members:
+            cfg, args, env = check_resume(m, epochs, device)
+            opened.append(env)
+            checked.append((m, cfg, args, env, run_files.load_checkpoint(m)))
+        done = {c[4][1]["epoch"] for c in checked}
+        if len(done) > 1:
+            for env in opened:
+                env.close()
+            opened = []
+            at = ", ".join(f"{osp.basename(c[0])}: {c[4][1]['epoch']}" for c in checked)
+            print(f"note: the population's checkpoints are at different epochs ({at}; "
+                  "stopped between two members' saves): each member resumes alone, so its "
+                  "numbers part from the population's by float rounding", flush=True)
+            for m in members:
+                run_files.release_run_dir(m)
+            return [_resume_one(m, epochs, device) for m in members]
+        from spinup.algos.common.off_policy import OffPolicyRun
+        from spinup.algos.jax.population import members_config, resume_population as joint
+        algo = registry.resolve(checked[0][1]["algo"])
+        sp = registry.spec(algo)
+        runs = []
+        for m, cfg, args, env, checkpoint in checked:
+            learner = learner_from_config(algo, args, env, args.get("device"))
+            runs.append(OffPolicyRun(sp, algo, env_fn_from_config(cfg), env, learner, args,
+                                     resume=checkpoint,
+                                     extra_config=members_config(m, members)))
+        print(f"Resuming the population of {len(members)} seeds together: "
+              + ", ".join(members), flush=True)
+        return joint(runs)
+    except BaseException:
+        for env in opened:
+            env.close()
+        raise
+    finally:
+        for m in members:
+            run_files.release_run_dir(m)
+
+
+def _resume_one(run_dir, epochs, device):
+    """``resume`` of one member as a run of its own (its config keeps naming the
+    population)."""
+    run_files.lock_run_dir(run_dir)
+    try:
+        cfg, args, env = check_resume(run_dir, epochs, device)
+    except BaseException:
+        run_files.release_run_dir(run_dir)
+        raise
+    algo = registry.resolve(cfg["algo"])
+    learner = learner_from_config(algo, args, env, args.get("device"))
+    sp = registry.spec(algo)
+    return sp.loop().train(sp, algo, env_fn_from_config(cfg), env, learner, args,
+                           resume=run_files.load_checkpoint(run_dir))

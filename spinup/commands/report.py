@@ -69,7 +69,7 @@ def read_run(run_dir):
 # config.json entries that are not settings: the seed (a group's runs differ by it) and what
 # every run writes about itself.
 NOT_SETTINGS = ("seed", "logger_kwargs", "exp_name", "algo", "env_fn", "spinup_format",
-                "spinup_code", "spinup_checksum")
+                "spinup_code", "spinup_checksum", "population")
 
 
 def settings(cfg):

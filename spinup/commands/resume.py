@@ -2,7 +2,8 @@
 checkpoints.
 
 DIR is a run folder, or an experiment or grid folder: then every unfinished run under it
-resumes, one after another, each in its own process. ``--epochs N`` sets the total number of
+resumes, one after another, each in its own process. The members of a population
+(``--population``) resume together, as the population. ``--epochs N`` sets the total number of
 epochs, which also extends finished runs. Everything is checked before any run starts."""
 import argparse
 import os
@@ -55,11 +56,18 @@ def main(argv=None):
     if len(todo) == 1:
         runs.resume(todo[0][0], args.epochs, args.device)
         return 0
-    failed = []
+    failed, covered = [], set()
     for run_dir, what in todo:
+        if run_dir in covered:
+            print(f"{'resumed':>14}  {run_dir} (with its population)", flush=True)
+            continue
         print(f"{what:>14}  {run_dir}", flush=True)
         if what != "resume":
             continue
+        # A population's members resume together, in the process of the first one met.
+        members = runs.population_members(run_dir, run_files.read_config(run_dir)) or []
+        covered.update(os.path.normpath(m) for m in members)
+        covered.update(m for m, _ in todo if os.path.normpath(m) in covered)
         cmd = [sys.executable, "-m", "spinup.run", "resume", run_dir]
         cmd += ["--epochs", str(args.epochs)] if args.epochs is not None else []
         cmd += ["--device", args.device] if args.device is not None else []

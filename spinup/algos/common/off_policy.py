@@ -203,8 +203,9 @@ class OffPolicyRun(RunContext):
     episodes in progress, and the bookkeeping of ``RunContext`` (logger, timers, profiler,
     checkpoints). A population trains several in lockstep, one per seed."""
 
-    def __init__(self, spec, algo, env_fn, env, learner, args, resume=None):
-        super().__init__(learner, args, dict(algo=algo, env_fn=env_fn, **args),
+    def __init__(self, spec, algo, env_fn, env, learner, args, resume=None, extra_config=None):
+        super().__init__(learner, args, dict(algo=algo, env_fn=env_fn, **args,
+                                             **(extra_config or {})),
                          args["epochs"] * args["steps_per_epoch"], resume)
         self.spec, self.args, seed = spec, args, args["seed"]
         self.envs = EnvBatch(env_fn, args["num_envs"], args["async_envs"], first_env=env)

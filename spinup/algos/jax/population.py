@@ -9,6 +9,7 @@ the learners' states stacked along a leading axis and the single learner's pure
 cores a single small agent cannot keep busy, K seeds then cost much less than K runs.
 """
 import os
+import os.path as osp
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
@@ -104,6 +105,24 @@ def train_population(algo, env_fn, seeds, output_dirs, **kwargs):
             env.close()
         raise
     runs = [OffPolicyRun(spec, algo, env_fn, env, build_learner(spec, learner_cls, args, env),
-                         args) for env, args in checked]
+                         args, extra_config=members_config(out, output_dirs))
+            for (env, args), out in zip(checked, output_dirs)]
+    loop(Lockstep(runs), Population([r.learner for r in runs]))
+    return [r.learner for r in runs]
+
+
+def members_config(out, output_dirs):
+    """What a member's config.json records of its population: every member's folder, relative
+    to its own (so that the folders can move together), for ``resume``."""
+    return {POPULATION_KEY: [osp.relpath(d, out) for d in output_dirs]}
+
+
+# config.json's entry naming a population's members (absent in a run trained alone).
+POPULATION_KEY = "population"
+
+
+def resume_population(runs):
+    """Continue the members ``runs`` (``OffPolicyRun``s built from their checkpoints, all at
+    the same epoch) together: the vmapped updates of the population that never stopped."""
     loop(Lockstep(runs), Population([r.learner for r in runs]))
     return [r.learner for r in runs]
