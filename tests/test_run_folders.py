@@ -215,6 +215,8 @@ CONFIG_CASES = [
      ["checkpoint.npz", "config.json"]),
     (dict(ac_kwargs__hidden_sizes=[8]), ["test_policy"], ["weights.npz", "config.json"]),
     (dict(algo="sac_jax"), ["resume", "--epochs", "3"], ["config.json", "sac_jax", "td3_jax"]),
+    (dict(algo="xyz_jax"), ["test_policy"], ["config.json", "unknown algorithm 'xyz_jax'"]),
+    (dict(algo="xyz_jax"), ["resume", "--epochs", "3"], ["config.json", "'xyz_jax'"]),
 ]
 
 

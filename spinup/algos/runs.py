@@ -93,7 +93,7 @@ def load(run_dir, backend=None, device=None):
     ``backend`` ('pytorch' or 'jax') runs the saved policy in that backend whatever backend
     trained it: the weights cross over in their canonical names. ``device`` is PyTorch's."""
     cfg = run_files.read_config(run_dir)
-    saved = registry.resolve(cfg["algo"])
+    saved = config_algo(run_dir, cfg)
     if not osp.isdir(osp.join(run_dir, run_files.MODEL_DIR)):
         raise InputError(f"{run_dir!r} has no saved model: {run_files.MODEL_DIR}/ is missing")
     if backend is not None and backend not in registry.BACKENDS:
