@@ -201,6 +201,8 @@ def run_peer(lib, algo, s, size, seed, device):
                 self.marks.append(time.perf_counter())
             return True
 
+    from spinup.utils import quiet
+    quiet.quiet_libraries()  # MuJoCo's warnings: once, and no MUJOCO_LOG.TXT
     model = peer_model(lib, algo, gym.make(ENV), s, seed, device)
     clock = ChunkClock()
     model.learn(total_timesteps=size.chunk * size.chunks, callback=clock)
