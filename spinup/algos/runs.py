@@ -185,13 +185,13 @@ def population_members(run_dir, cfg):
     return members
 
 
-def resume(run_dir, epochs=None, device=None):
+def resume(run_dir, epochs=None, device=None, alone=False):
     """Continue a run from its checkpoint until it has ``epochs`` epochs (default: the number
     it was started with), appending to its progress.txt. Returns the learner. The folder is
     held from the first check to the end (``run_files.lock_run_dir``). A member of a
-    population (``--population``) resumes with all its members, as the population: see
-    ``resume_population``."""
-    if osp.isfile(osp.join(run_dir, run_files.CONFIG)):
+    population (``--population``) resumes with all its members, as the population (see
+    ``resume_population``), unless ``alone``."""
+    if not alone and osp.isfile(osp.join(run_dir, run_files.CONFIG)):
         members = population_members(run_dir, run_files.read_config(run_dir))
         if members is not None:
             return resume_population(members, epochs, device)[members.index(
@@ -243,7 +243,7 @@ def resume_population(members, epochs=None, device=None):
                   "numbers part from the population's by float rounding", flush=True)
             for m in members:
                 run_files.release_run_dir(m)
-            return [_resume_one(m, epochs, device) for m in members]
+            return [resume(m, epochs, device, alone=True) for m in members]
         from spinup.algos.common.off_policy import OffPolicyRun
         from spinup.algos.jax.population import members_config, resume_population as joint
         algo = registry.resolve(checked[0][1]["algo"])
@@ -265,18 +265,3 @@ def resume_population(members, epochs=None, device=None):
         for m in members:
             run_files.release_run_dir(m)
 
-
-def _resume_one(run_dir, epochs, device):
-    """``resume`` of one member as a run of its own (its config keeps naming the
-    population)."""
-    run_files.lock_run_dir(run_dir)
-    try:
-        cfg, args, env = check_resume(run_dir, epochs, device)
-    except BaseException:
-        run_files.release_run_dir(run_dir)
-        raise
-    algo = registry.resolve(cfg["algo"])
-    learner = learner_from_config(algo, args, env, args.get("device"))
-    sp = registry.spec(algo)
-    return sp.loop().train(sp, algo, env_fn_from_config(cfg), env, learner, args,
-                           resume=run_files.load_checkpoint(run_dir))
