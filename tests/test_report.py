@@ -85,7 +85,12 @@ def test_site_in_headless_chromium(data, tmp_path, capsys):
     # Per group a learning curve and phase bars; the GIF of the PyTorch group.
     assert sum(s.endswith("_curve.png") for s in srcs) == 2
     assert sum(s.endswith("_phases.png") for s in srcs) == 2
-    assert srcs.count("media/vpg_pytorch_CartPole-v1.gif") == 1
+    # Files are named by group: algorithm, env and a hash of the settings the runs share.
+    slug = next(s for s in srcs if s.startswith("img/vpg_pytorch_CartPole-v1_"))
+    slug = slug[len("img/"):-len("_curve.png")] if slug.endswith("_curve.png") else \
+        slug[len("img/"):-len("_phases.png")]
+    assert srcs.count(f"media/{slug}.gif") == 1
+    assert [s for s in srcs if s.startswith("media/")] == [f"media/{slug}.gif"]
     assert svgs > 5  # the icicle graphs drawn from the .prof files
     with Image.open(tmp_path / "report.png") as shot:
         assert shot.width == 1100 and shot.height > 900
