@@ -9,14 +9,14 @@
 #
 # Steps, each under its own time limit, each writing into DIR (default device_check_out/):
 #   setup       install what is missing from device_wheels/ (offline), record the machine
-#   parity      float64 parity of every algorithm with both backends on the device; and the
-#               parity test files (their JAX side on the GPU)
-#   bench       python -m spinup.run bench --device cuda: every algorithm, both backends
+#   parity      float64 parity of every algorithm with both backends on the device
+#   bench       python -m spinup.run bench --device cuda --quick: every algorithm, each
+#               contender (PyTorch eager, compiled, CUDA graphs; JAX), JAX / best PyTorch
 #   population  bench --population td3 --sizes 1 4 16 64 (Flajolet et al.'s claim)
 #   torch_overhead  scripts/torch_overhead.py: PyTorch's update with Adam and fused Adam, its
 #               operators and kernels per update and the GPU's busy time
-#   runs        short HalfCheetah-v4 TD3 runs: td3_pytorch --device cuda, td3_jax (JAX on
-#               its default device, the GPU)
+#   runs        short HalfCheetah-v4 TD3 runs: td3_pytorch --device cuda, eager and with
+#               --compile cudagraphs, and td3_jax (JAX on its default device, the GPU)
 #   summarize   DIR/summary.md: the tables docs/speed.md takes
 # A step that fails or runs out of time is logged (DIR/steps.log) and the next one runs;
 # the exit status is the number of failed steps.
@@ -54,10 +54,9 @@ step() {  # step NAME SECONDS COMMAND...: run, log its output to $out/NAME.log
 
 if [ "$mode" = gpu ]; then
   dev=cuda
-  parity_tests=(tests/test_vpg_parity.py tests/test_ppo_parity.py tests/test_ddpg_parity.py
-                tests/test_td3_parity.py tests/test_sac_parity.py)
   parity_algos=()
-  bench_args=(--device cuda)
+  bench_args=(--device cuda --quick)
+  compile_mode=cudagraphs
   pop_args=(td3 --sizes 1 4 16 64 --blocks 5)
   overhead_args=(--device cuda --algos td3 sac ddpg --blocks 10)
   run_args=(--env HalfCheetah-v4 --epochs 3 --steps_per_epoch 2000 --start_steps 1000
@@ -66,9 +65,9 @@ else
   dev=cpu
   # PyTorch's spin-waiting OpenMP threads stall on a busy machine; one thread, as the tests.
   export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-  parity_tests=()
   parity_algos=(td3)
   bench_args=(--device cpu --quick td3)
+  compile_mode=default
   pop_args=(td3 --sizes 1 2 --blocks 2 --hid 16 --batch_size 8 --update_every 5)
   overhead_args=(--device cpu --algos td3 --blocks 1)
   run_args=(--env HalfCheetah-v4 --epochs 2 --steps_per_epoch 200 --start_steps 100
@@ -76,21 +75,21 @@ else
             --max_ep_len 100)
 fi
 
-# The limits add up to 480 s (8 minutes). On an H200 (2026-11-30) the steps took 7, 15, 66,
-# 75, 39, (torch_overhead not yet a step; about 25 s in a later call), 28, 8 and 0 s.
-step setup 40 python scripts/device_check.py setup device_wheels "$out"
-step parity 60 python scripts/device_check.py parity "$dev" "$out" "${parity_algos[@]}"
-if [ ${#parity_tests[@]} -gt 0 ]; then
-  step parity_tests 90 python -m pytest -q -p no:cacheprovider "${parity_tests[@]}"
-fi
-step bench 110 python -m spinup.run bench "${bench_args[@]}" --json "$out/bench.json"
-step population 60 python -m spinup.run bench --population "${pop_args[@]}" \
+# The limits add up to 480 s (8 minutes). On an H200 (2026-11-30) the steps before compiled
+# PyTorch took 7, 15, 66, 75, 39, (torch_overhead: about 25 s in a later call), 28, 8 and 0 s;
+# bench now also compiles each algorithm's PyTorch learner twice (compiled, CUDA graphs).
+step setup 30 python scripts/device_check.py setup device_wheels "$out"
+step parity 50 python scripts/device_check.py parity "$dev" "$out" "${parity_algos[@]}"
+step bench 220 python -m spinup.run bench "${bench_args[@]}" --json "$out/bench.json"
+step population 40 python -m spinup.run bench --population "${pop_args[@]}" \
   --json "$out/population.json"
-step torch_overhead 40 python scripts/torch_overhead.py "${overhead_args[@]}" \
+step torch_overhead 30 python scripts/torch_overhead.py "${overhead_args[@]}" \
   --json "$out/torch_overhead.json"
-step run_pytorch 40 python -m spinup.run td3_pytorch "${run_args[@]}" --device "$dev" \
+step run_pytorch 25 python -m spinup.run td3_pytorch "${run_args[@]}" --device "$dev" \
   --exp_name td3_pytorch --data_dir "$out/runs"
-step run_jax 30 python -m spinup.run td3_jax "${run_args[@]}" --exp_name td3_jax \
+step run_pytorch_compiled 50 python -m spinup.run td3_pytorch "${run_args[@]}" --device "$dev" \
+  --compile "$compile_mode" --exp_name td3_pytorch_compiled --data_dir "$out/runs"
+step run_jax 25 python -m spinup.run td3_jax "${run_args[@]}" --exp_name td3_jax \
   --data_dir "$out/runs"
 step summarize 10 python scripts/device_check.py summarize "$out"
 echo "$failed step(s) failed; results in $out/" | tee -a "$out/steps.log"

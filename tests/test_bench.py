@@ -9,7 +9,7 @@ from spinup.commands import bench
 
 def test_bench_quick_writes_both_algorithms(tmp_path):
     path = tmp_path / "b.json"
-    assert bench.main(["--quick", "--json", str(path)]) == 0
+    assert bench.main(["--quick", "--no_compile", "--json", str(path)]) == 0
     data = json.loads(path.read_text())
     assert data["quick"] is True
     assert data["machine"]["cpu_count"] >= 1 and data["machine"]["gemm_gflops"] > 0
@@ -21,6 +21,28 @@ def test_bench_quick_writes_both_algorithms(tmp_path):
             assert run[f"{backend}_gflops"] > 0
         assert run["jax_over_pytorch"] > 0
         assert run["flops_per_update"] > 0
+
+
+def test_bench_times_three_contenders_with_jax_against_the_best_pytorch(tmp_path, capsys):
+    """PyTorch eager, PyTorch compiled and JAX, alternating; the headline ratio is JAX over
+    the fastest PyTorch, and compiling is whole graphs without a break."""
+    path = tmp_path / "b.json"
+    assert bench.main(["td3", "ppo", "--quick", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(path.read_text())
+    for algo, unit in (("td3", "us_per_update"), ("ppo", "ms_per_update")):
+        run = data[algo]["runs"][data[algo]["headline"]]
+        assert run["contenders"] == ["pytorch", "pytorch_compiled", "jax"]
+        times = {n: run[f"{n}_{unit}"] for n in run["contenders"]}
+        best = min(("pytorch", "pytorch_compiled"), key=times.get)
+        assert run["best_pytorch"] == best
+        assert run["jax_over_best_pytorch"] == pytest.approx(times["jax"] / times[best])
+        assert run["pytorch_compiled_over_eager"] == pytest.approx(
+            times["pytorch_compiled"] / times["pytorch"])
+        assert run["pytorch_compiled_graphs"] >= 1 and run["pytorch_compiled_graph_breaks"] == 0
+    assert "PyTorch compiled / eager" in out and "JAX / best PyTorch" in out
+    header = next(line for line in out.splitlines() if line.startswith("algo"))
+    assert "PT compiled" in header and "JAX/best PT" in header
 
 
 def test_bench_unknown_algorithm_raises_before_work(monkeypatch):

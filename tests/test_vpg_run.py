@@ -93,15 +93,17 @@ def test_good_input_is_normalised():
 
 def test_both_backends_document_every_argument_alike():
     """Each entry point carries the full docstring (help(vpg_jax) reads alone); the two say
-    the same, apart from PyTorch's device."""
+    the same, apart from PyTorch's device and compile mode."""
     import inspect
     docs = {b: getattr(algo(b), f"vpg_{b}").__doc__ for b in BACKENDS}
     for backend, doc in docs.items():
         for arg in inspect.signature(getattr(algo(backend), f"vpg_{backend}")).parameters:
             assert f"{arg} (" in doc or f"{arg} :" in doc, (backend, arg)
-    device_par = docs["pytorch"][docs["pytorch"].index("        device (str)"):]
-    device_par = device_par[:device_par.index("\n\n") + 2]
-    assert docs["pytorch"].replace(device_par, "") == docs["jax"]
+    own = docs["pytorch"]
+    for arg in ("device", "compile"):
+        par = own[own.index(f"        {arg} (str)"):]
+        own = own.replace(par[:par.index("\n\n") + 2], "")
+    assert own == docs["jax"]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -156,17 +156,17 @@ def make_learner(name, obs_space, act_space, **overrides):
     """A fresh learner of algorithm ``name`` for these spaces with the algorithm's default
     hyperparameters (its spec's, as the entry point would use them) except ``overrides``:
     hyperparameters, ``hidden_sizes``/``activation``, and the learner's own ``dtype``,
-    ``device``."""
+    ``device``, ``compile``."""
     from spinup.algos.common.spec import learner_kwargs
     sp = spec(name)
-    own = {k: overrides.pop(k) for k in ("dtype", "device") if k in overrides}
+    own = {k: overrides.pop(k) for k in ("dtype", "device", "compile") if k in overrides}
     ac = dict(hidden_sizes=overrides.pop("hidden_sizes", sp.hidden_sizes),
               activation=overrides.pop("activation", sp.activation))
     unknown = sorted(set(overrides) - set(sp.learner_args))
     if unknown:
         raise InputError(f"{resolve(name)}'s learner does not take {', '.join(unknown)}; "
                          f"accepted: {', '.join(sp.learner_args)}, hidden_sizes, activation, "
-                         "dtype, device")
+                         "dtype, device, compile")
     args = dict(sp.defaults, **overrides, ac_kwargs=ac)
     return learner_class(name)(obs_space, act_space, **learner_kwargs(sp, args, **own))
 

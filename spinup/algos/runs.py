@@ -21,8 +21,11 @@ def backend_module(algo):
     return importlib.import_module(registry.ENTRY_POINTS[registry.resolve(algo)].split(":")[0])
 
 
-def _device_kwargs(algo, device):
-    return {"device": device} if registry.lookup(algo)[1] == "pytorch" else {}
+def _backend_kwargs(algo, device, compile=None):
+    """PyTorch's own learner arguments: the device, and the compile mode (None: eager)."""
+    if registry.lookup(algo)[1] != "pytorch":
+        return {}
+    return dict(device=device, **({} if compile is None else {"compile": compile}))
 
 
 def read_config(run_dir, algo=None):
@@ -80,11 +83,12 @@ def checked_config(run_dir, cfg, env, algo=None, **overrides):
     return registry.check_args(algo, dict(kwargs, **overrides), env)
 
 
-def learner_from_config(algo, cfg, env, device=None):
+def learner_from_config(algo, cfg, env, device=None, compile=None):
     """A fresh learner of ``algo`` ('td3_jax') built with a saved run's (or checked)
-    arguments for ``env``'s spaces, before any training."""
+    arguments for ``env``'s spaces, before any training; ``compile`` (PyTorch) None is
+    eager, whatever the run trained with (acting does not use it)."""
     return build_learner(registry.spec(algo), registry.learner_class(algo), cfg, env,
-                         **_device_kwargs(algo, device))
+                         **_backend_kwargs(algo, device, compile))
 
 
 def load(run_dir, backend=None, device=None):
@@ -131,7 +135,7 @@ def run_status(run_dir):
     return cfg, meta, epochs, done
 
 
-def check_resume(run_dir, epochs=None, device=None):
+def check_resume(run_dir, epochs=None, device=None, compile=None):
     """Everything ``resume`` needs, checked before any work: a run folder with a valid
     checkpoint, epochs left to run (or an ``epochs`` extending a finished run), a usable
     device, a writable folder that no other process holds. Returns (config, checked
@@ -156,6 +160,11 @@ def check_resume(run_dir, epochs=None, device=None):
         kwargs["logger_kwargs"]["tensorboard"] = cfg["logger_kwargs"]["tensorboard"]
     if device is not None or "device" in cfg:
         kwargs["device"] = device if device is not None else cfg["device"]
+    if compile is not None:  # PyTorch: the run's own mode otherwise (checked with the rest)
+        if registry.lookup(config_algo(run_dir, cfg))[1] != "pytorch":
+            raise InputError(f"--compile {compile}: {cfg['algo']} is not a PyTorch algorithm; "
+                             "only PyTorch runs are compiled")
+        kwargs["compile"] = compile
     env = make_env(run_dir, cfg)
     try:
         args = checked_config(run_dir, cfg, env, **kwargs)
@@ -185,7 +194,7 @@ def population_members(run_dir, cfg):
     return members
 
 
-def resume(run_dir, epochs=None, device=None, alone=False):
+def resume(run_dir, epochs=None, device=None, alone=False, compile=None):
     """Continue a run from its checkpoint until it has ``epochs`` epochs (default: the number
     it was started with), appending to its progress.txt. Returns the learner. The folder is
     held from the first check to the end (``run_files.lock_run_dir``). A member of a
@@ -199,14 +208,15 @@ def resume(run_dir, epochs=None, device=None, alone=False):
     if osp.isdir(run_dir):
         run_files.lock_run_dir(run_dir)
     try:
-        cfg, args, env = check_resume(run_dir, epochs, device)
+        cfg, args, env = check_resume(run_dir, epochs, device, compile)
     except BaseException:
         run_files.release_run_dir(run_dir)
         raise
     algo = registry.resolve(cfg["algo"])
     try:
-        # The checked arguments: normalised networks and every hyperparameter.
-        learner = learner_from_config(algo, args, env, args.get("device"))
+        # The checked arguments: normalised networks and every hyperparameter, the compile
+        # mode among them (a checkpoint resumes in any mode).
+        learner = learner_from_config(algo, args, env, args.get("device"), args.get("compile"))
         checkpoint = run_files.load_checkpoint(run_dir)
     except BaseException:
         env.close()

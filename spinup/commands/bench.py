@@ -1,14 +1,15 @@
 """Speed of the update functions, PyTorch against JAX, side by side in one process.
 
-    python -m spinup.run bench [vpg ppo ddpg td3 sac] [--quick] [--device D] [--json PATH]
-                               [--plot PATH]
+    python -m spinup.run bench [vpg ppo trpo ddpg td3 sac] [--quick] [--device D]
+                               [--no_compile] [--json PATH] [--plot PATH]
     python -m spinup.commands.bench [ALGO ...] [--quick] [--json PATH] [--plot PATH]
     python -m spinup.run bench --runs | --peers | --population ...   (see main)
 
 One function per family (``bench_on_policy``, ``bench_off_policy``), each returning a dict of
-measurements. The
-backends are timed alternately, block after block, so a change in machine load hits both
-alike; the first call of each (JIT compilation for JAX) is reported apart. Every timed call
+measurements. The contenders (PyTorch eager, PyTorch compiled, on CUDA PyTorch with CUDA
+graphs, JAX) are timed alternately, block after block, so a change in machine load hits all
+alike; the first call of each (compilation for JAX and compiled PyTorch) is reported apart,
+and the headline ratio is JAX against the best PyTorch measured. Every timed call
 ends with the learner's ``sync()``, so asynchronous work is inside the clock.
 """
 import argparse
@@ -19,9 +20,10 @@ os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 import numpy as np  # noqa: E402
 
-from spinup.commands.bench_common import (_alternate, _learners, _median, _spec,  # noqa: E402
-                                          _spread, _td3_blocks, _timed, _vpg_batch, all_algos,
-                                          env_spaces, on_policy, write_json)
+from spinup.commands.bench_common import (LABELS, _alternate, _learners, _median,  # noqa: E402
+                                          _spec, _spread, _td3_blocks, _timed, _vpg_batch,
+                                          add_ratios, all_algos, contenders, env_spaces,
+                                          on_policy, write_json)
 
 
 def _fwd_first(batch_size):
@@ -109,8 +111,7 @@ def chain_gflops(batch, width, length=200, repeats=5):
 
 def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_blocks=20,
                      update_every=50, obs_dim=17, act_dim=6, policy_delay=2,
-                     backends=("pytorch", "jax"), seed=0, verbose=True, gemm=None,
-                     device="cpu"):
+                     backends=None, seed=0, verbose=True, gemm=None, device="cpu"):
     """Time one update block of off-policy ``algo`` (ddpg, td3, sac) (``update_every`` updates) per backend, ``n_blocks`` times,
     alternating backends. Returns a dict: per backend ``<b>_us_per_update`` (median),
     ``<b>_us_per_update_min`` and ``<b>_first_call_s`` (compilation for JAX); and
@@ -118,6 +119,7 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
     large-matmul rate here; pass ``gemm`` to reuse one measurement), ``floor_us_per_update``,
     ``jax_over_floor``, and ``<b>_gflops`` (achieved matmul rate)."""
     from gymnasium import spaces
+    backends = contenders(device) if backends is None else tuple(backends)
     learners = _learners(algo, backends, spaces.Box(-np.inf, np.inf, (obs_dim,)),
                          spaces.Box(-1.0, 1.0, (act_dim,)), hidden_sizes, seed, device=device,
                          **({"policy_delay": policy_delay}
@@ -125,7 +127,8 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
     blocks = _td3_blocks(4, update_every, batch_size, obs_dim, act_dim, seed)
     out = dict(algo=algo, batch_size=batch_size, hidden_sizes=tuple(hidden_sizes), n_blocks=n_blocks,
                update_every=update_every, obs_dim=obs_dim, act_dim=act_dim,
-               threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
+               threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0],
+               contenders=list(backends))
 
     times = _alternate(learners, blocks, n_blocks, out)
     for name, ts in times.items():
@@ -134,8 +137,7 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
         out[f"{name}_us_per_update_min"] = lo / update_every * 1e6
         out[f"{name}_us_per_update_max"] = hi / update_every * 1e6
         out[f"{name}_us_per_update_iqr"] = (q25 / update_every * 1e6, q75 / update_every * 1e6)
-    if "jax" in learners and "pytorch" in learners:
-        out["jax_over_pytorch"] = out["jax_us_per_update"] / out["pytorch_us_per_update"]
+    add_ratios(out, "us_per_update")
     flops = OFF_POLICY_FLOPS.get(algo)  # an algorithm without a count: nan
     out["flops_per_update"] = float("nan") if flops is None else flops(
         obs_dim, act_dim, hidden_sizes, batch_size, policy_delay)
@@ -155,6 +157,23 @@ def bench_off_policy(algo="td3", batch_size=100, hidden_sizes=(256, 256), n_bloc
     return out
 
 
+def _graphs(r, name):
+    if f"{name}_graphs" not in r:
+        return ""
+    return f" ({r[f'{name}_graphs']} graphs, {r[f'{name}_graph_breaks']} breaks)"
+
+
+def _ratio_lines(r):
+    lines = []
+    for name in ("pytorch_compiled", "pytorch_cudagraphs"):
+        if f"{name}_over_eager" in r:
+            lines.append(f"  {LABELS[name]} / eager: {r[f'{name}_over_eager']:.2f}x")
+    if "jax_over_best_pytorch" in r:
+        lines.append(f"  JAX / PyTorch eager: {r['jax_over_pytorch']:.2f}x;  JAX / best PyTorch "
+                     f"({LABELS[r['best_pytorch']]}): {r['jax_over_best_pytorch']:.2f}x")
+    return lines
+
+
 def bench_td3(**kwargs):
     """``bench_off_policy`` of TD3."""
     return bench_off_policy("td3", **kwargs)
@@ -165,14 +184,13 @@ def format_off_policy(r):
     lines = [f"{r['algo'].upper()} update, batch {r['batch_size']}, hidden {r['hidden_sizes']}, "
              f"{r['update_every']} updates per block, {r['n_blocks']} blocks per backend, "
              f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
-    for name in ("pytorch", "jax"):
+    for name in r.get("contenders", ("pytorch", "jax")):
         if f"{name}_us_per_update" in r:
-            lines.append(f"  {name:8s} {r[f'{name}_us_per_update']:8.0f} us/update (median; min "
-                         f"{r[f'{name}_us_per_update_min']:.0f}), first call "
-                         f"{r[f'{name}_first_call_s']:.2f} s, "
+            lines.append(f"  {LABELS[name]:20s} {r[f'{name}_us_per_update']:8.0f} us/update "
+                         f"(median; min {r[f'{name}_us_per_update_min']:.0f}), first call "
+                         f"{r[f'{name}_first_call_s']:.2f} s{_graphs(r, name)}, "
                          f"{r.get(f'{name}_gflops', float('nan')):.1f} GFLOP/s")
-    if "jax_over_pytorch" in r:
-        lines.append(f"  JAX / PyTorch: {r['jax_over_pytorch']:.2f}x")
+    lines += _ratio_lines(r)
     lines.append(f"  compute floor: {r['flops_per_update'] / 1e6:.0f} MFLOP/update (matmuls) at "
                  f"{r['gemm_gflops']:.0f} GFLOP/s (best large matmul here) = "
                  f"{r['floor_us_per_update']:.0f} us/update")
@@ -222,17 +240,19 @@ def trpo_update_flops(obs_dim, act_dim, hidden_sizes, steps, train_v_iters=80, c
 
 
 def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters=80,
-                    n_reps=10, env_id="HalfCheetah-v4", backends=("pytorch", "jax"), seed=0,
+                    n_reps=10, env_id="HalfCheetah-v4", backends=None, seed=0,
                     verbose=True, gemm=None, device="cpu"):
     """Time ``learner.update(batch)`` + ``learner.sync()`` (one epoch's update: a policy step,
     for PPO all ``train_pi_iters`` = 80 of them (target_kl is set out of reach, so that the
     work does not depend on when the early stop fires), for TRPO the natural-gradient step
     with its CG and line search, and ``train_v_iters`` value steps on ``steps`` samples) of
-    on-policy ``algo`` (vpg, ppo, trpo) per backend, ``n_reps`` times,
-    alternating backends. Returns a dict: per backend ``<b>_ms_per_update`` (median),
+    on-policy ``algo`` (vpg, ppo, trpo) per contender (as ``bench_off_policy``), ``n_reps``
+    times, alternating. Returns a dict: per contender ``<b>_ms_per_update`` (median),
     ``<b>_ms_per_update_iqr`` (25th, 75th percentile), ``_min``, ``_max``, ``<b>_first_call_s``
-    (compilation for JAX) and ``<b>_gflops`` (achieved matmul rate); ``jax_over_pytorch``
-    (ratio of medians), ``flops_per_update`` and ``gemm_gflops`` (best large-matmul rate)."""
+    (compilation for JAX) and ``<b>_gflops`` (achieved matmul rate); the ratios as
+    ``bench_off_policy``'s, ``flops_per_update`` and ``gemm_gflops`` (best large-matmul
+    rate)."""
+    backends = contenders(device) if backends is None else tuple(backends)
     obs_space, act_space = env_spaces(env_id)
     obs_dim, act_dim = obs_space.shape[0], act_space.shape[0]
     # The spec's bench_hyper fixes what would make the work depend on the data (PPO: all
@@ -244,7 +264,8 @@ def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters
     batches = [_vpg_batch(steps, obs_dim, act_dim, seed + k) for k in range(2)]
     out = dict(algo=algo, env_id=env_id, steps=steps, hidden_sizes=tuple(hidden_sizes),
                train_v_iters=train_v_iters, n_reps=n_reps, obs_dim=obs_dim, act_dim=act_dim,
-               threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0])
+               threads=os.cpu_count(), load_avg_1min=os.getloadavg()[0],
+               contenders=list(backends))
 
     times = _alternate(learners, batches, n_reps, out)
     if algo == "trpo":
@@ -260,8 +281,7 @@ def bench_on_policy(algo="vpg", hidden_sizes=(64, 32), steps=4000, train_v_iters
         out[f"{name}_ms_per_update_min"] = lo * 1e3
         out[f"{name}_ms_per_update_max"] = hi * 1e3
         out[f"{name}_gflops"] = out["flops_per_update"] / _median(ts) / 1e9
-    if "jax" in learners and "pytorch" in learners:
-        out["jax_over_pytorch"] = out["jax_ms_per_update"] / out["pytorch_ms_per_update"]
+    add_ratios(out, "ms_per_update")
     out["gemm_gflops"] = gemm if gemm is not None else max(gemm_gflops(device=device).values())
     if verbose:
         print(format_on_policy(out))
@@ -278,15 +298,15 @@ def format_on_policy(r):
     lines = [f"{r['algo'].upper()} update, {r['steps']} steps, hidden {r['hidden_sizes']}, "
              f"{r['train_v_iters']} value iterations, {r['n_reps']} updates per backend, "
              f"{r['threads']} CPU threads, 1-min load average at start {r['load_avg_1min']:.2f}"]
-    for name in ("pytorch", "jax"):
+    for name in r.get("contenders", ("pytorch", "jax")):
         if f"{name}_ms_per_update" in r:
             q25, q75 = r[f"{name}_ms_per_update_iqr"]
-            lines.append(f"  {name:8s} {r[f'{name}_ms_per_update']:8.1f} ms/update (median; IQR "
-                         f"{q25:.1f}-{q75:.1f}, min {r[f'{name}_ms_per_update_min']:.1f}), first "
-                         f"call {r[f'{name}_first_call_s']:.2f} s, "
+            lines.append(f"  {LABELS[name]:20s} {r[f'{name}_ms_per_update']:8.1f} ms/update "
+                         f"(median; IQR {q25:.1f}-{q75:.1f}, min "
+                         f"{r[f'{name}_ms_per_update_min']:.1f}), first call "
+                         f"{r[f'{name}_first_call_s']:.2f} s{_graphs(r, name)}, "
                          f"{r[f'{name}_gflops']:.1f} GFLOP/s")
-    if "jax_over_pytorch" in r:
-        lines.append(f"  JAX / PyTorch: {r['jax_over_pytorch']:.2f}x")
+    lines += _ratio_lines(r)
     lines.append(f"  {r['flops_per_update'] / 1e6:.0f} MFLOP/update (matmuls); best large "
                  f"matmul here {r['gemm_gflops']:.0f} GFLOP/s")
     return "\n".join(lines)
@@ -362,13 +382,24 @@ def machine_info(gemm, device="cpu"):
 
 def format_table(results):
     """One line per measured configuration."""
-    rows = [("algo", "config", "PyTorch", "JAX", "JAX/PT", "PT GFLOP/s", "JAX GFLOP/s")]
+    names = [n for n in ("pytorch", "pytorch_compiled", "pytorch_cudagraphs", "jax")
+             if any(n in r.get("contenders", ("pytorch", "jax"))
+                    for res in results.values() for r in res["runs"])]
+    head = {"pytorch": "PT eager", "pytorch_compiled": "PT compiled",
+            "pytorch_cudagraphs": "PT CUDA graphs", "jax": "JAX"}
+    rows = [("algo", "config", *(head[n] for n in names), "compiled/eager", "JAX/eager",
+             "JAX/best PT")]
     for algo, res in results.items():
         unit, key = _time_unit(algo)
         for r in res["runs"]:
-            rows.append((algo, r["label"], f"{r['pytorch_' + key]:.1f} {unit}",
-                         f"{r['jax_' + key]:.1f} {unit}", f"{r['jax_over_pytorch']:.2f}",
-                         f"{r['pytorch_gflops']:.1f}", f"{r['jax_gflops']:.1f}"))
+            times = [f"{r[n + '_' + key]:.1f} {unit}" if f"{n}_{key}" in r else "-"
+                     for n in names]
+            rows.append((algo, r["label"], *times,
+                         f"{r['pytorch_compiled_over_eager']:.2f}"
+                         if "pytorch_compiled_over_eager" in r else "-",
+                         f"{r['jax_over_pytorch']:.2f}" if "jax_over_pytorch" in r else "-",
+                         f"{r['jax_over_best_pytorch']:.2f}"
+                         if "jax_over_best_pytorch" in r else "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
                        enumerate(zip(row, widths))) for row in rows]
@@ -392,10 +423,13 @@ def plot_sweeps(results, path):
         runs = [results[algo]["runs"][i] for i in idx]
         unit, key = _time_unit(algo)
         x = np.arange(len(runs))
-        for backend, marker in (("pytorch", "o"), ("jax", "s")):
-            ax.plot(x, [r[f"{backend}_{key}"] for r in runs], marker=marker, label=backend)
+        for backend, marker in (("pytorch", "o"), ("pytorch_compiled", "^"),
+                                ("pytorch_cudagraphs", "v"), ("jax", "s")):
+            if all(f"{backend}_{key}" in r for r in runs):
+                ax.plot(x, [r[f"{backend}_{key}"] for r in runs], marker=marker,
+                        label=LABELS[backend])
         for xi, r in zip(x, runs):
-            ax.annotate(f"{r['jax_over_pytorch']:.2f}x", (xi, r[f"jax_{key}"]),
+            ax.annotate(f"{r['jax_over_best_pytorch']:.2f}x", (xi, r[f"jax_{key}"]),
                         textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
@@ -407,17 +441,18 @@ def plot_sweeps(results, path):
         ax.set_ylabel(f"{unit} per update", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.legend(fontsize=7)
-    fig.suptitle("Update time, PyTorch vs JAX (JAX/PyTorch ratio at the JAX points)",
-                 fontsize=9)
+    fig.suptitle("Update time, PyTorch (eager, compiled) vs JAX (JAX / best PyTorch at the JAX "
+                 "points)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
 
 
-def run_bench(algos=None, quick=False, verbose=True, device="cpu"):
+def run_bench(algos=None, quick=False, verbose=True, device="cpu", compiled=True):
     """Measure the headline configs of ``algos`` (plus the scaling sweeps unless ``quick``),
-    PyTorch's learners on ``device``, JAX's on its default device.
+    PyTorch's learners on ``device`` (eager, and with ``compiled`` its compiled modes), JAX's
+    on its default device.
     Returns {"machine": ..., "quick": ..., algo: {"headline": i, "sweeps": {name: [i, ...]},
     "runs": [result dicts]}}; indices point into ``runs`` (a config is measured once)."""
     gemm = max(gemm_gflops(repeats=3 if quick else 10, device=device).values())
@@ -430,7 +465,8 @@ def run_bench(algos=None, quick=False, verbose=True, device="cpu"):
         def measure(cfg):
             k = _key(cfg)
             if k not in seen:
-                r = bench(algo, **cfg, **rep, gemm=gemm, verbose=verbose, device=device)
+                r = bench(algo, **cfg, **rep, gemm=gemm, verbose=verbose, device=device,
+                          backends=contenders(device, compiled))
                 r["label"] = _label(algo, cfg)
                 seen[k] = len(runs)
                 runs.append(r)
@@ -481,6 +517,9 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu",
                         help="PyTorch's device: 'cpu' (default) or 'cuda' (JAX uses its "
                              "default device)")
+    parser.add_argument("--no_compile", action="store_true",
+                        help="time PyTorch eager and JAX only (compiling PyTorch costs tens "
+                             "of seconds per algorithm)")
     args = parser.parse_args(argv)
     known = all_algos()
     for name in args.algos:
@@ -489,7 +528,13 @@ def main(argv=None):
                              f"{', '.join(known)}")
     chosen = [a for a in known if a in args.algos] if args.algos else known
 
-    results = run_bench(chosen, quick=args.quick, device=args.device)
+    from spinup.algos.common.checks import device as check_device
+    check_device(args.device)
+    if not args.no_compile:
+        from spinup.algos.pytorch.compiled import check_compile
+        check_compile("default", args.device)
+    results = run_bench(chosen, quick=args.quick, device=args.device,
+                        compiled=not args.no_compile)
     m = results["machine"]
     print(f"\n{m['cpu_count']} CPUs ({m['cpu_model']}), torch {m['torch']} on {m['torch_device']}"
           + (f" ({m['gpu']})" if "gpu" in m else "") + f", jax {m['jax']} on "

@@ -38,7 +38,11 @@ def _alternate(learners, inputs, n, out):
         return _timed(lambda: (learner.update(inputs[i % len(inputs)]), learner.sync()))
 
     for name in learners:
+        before = _graph_counts() if name.startswith("pytorch_") else None
         out[f"{name}_first_call_s"] = run(name, 0)
+        if before is not None:  # what this learner's first call (its compilation) added
+            graphs, breaks = (a - b for a, b in zip(_graph_counts(), before))
+            out[f"{name}_graphs"], out[f"{name}_graph_breaks"] = graphs, breaks
     times = {name: [] for name in learners}
     for i in range(n):
         order = list(learners) if i % 2 == 0 else list(learners)[::-1]
@@ -47,15 +51,61 @@ def _alternate(learners, inputs, n, out):
     return times
 
 
+def _graph_counts():
+    from spinup.algos.pytorch.compiled import graph_counts
+    return graph_counts()
+
+
 # ---------------------------------------------------------------------------------------------
 # Off-policy: DDPG, TD3, SAC
 # ---------------------------------------------------------------------------------------------
 
 
+# The contenders of the update benchmarks: each backend at its best, and PyTorch eager too.
+# name -> (backend, PyTorch compile mode).
+CONTENDERS = {"pytorch": ("pytorch", "none"), "pytorch_compiled": ("pytorch", "default"),
+              "pytorch_cudagraphs": ("pytorch", "cudagraphs"), "jax": ("jax", None)}
+PYTORCH_CONTENDERS = ("pytorch", "pytorch_compiled", "pytorch_cudagraphs")
+LABELS = {"pytorch": "PyTorch eager", "pytorch_compiled": "PyTorch compiled",
+          "pytorch_cudagraphs": "PyTorch CUDA graphs", "jax": "JAX"}
+
+
+def contenders(device="cpu", compiled=True):
+    """The contenders timed on ``device``: PyTorch eager, compiled (``compiled``), with CUDA
+    graphs (on CUDA), and JAX."""
+    names = ["pytorch"]
+    if compiled:
+        names += ["pytorch_compiled"] + (["pytorch_cudagraphs"]
+                                         if str(device).startswith("cuda") else [])
+    return tuple(names + ["jax"])
+
+
+def best_pytorch(out, key):
+    """The fastest PyTorch contender in ``out`` by ``<name>_<key>``, or None."""
+    have = [n for n in PYTORCH_CONTENDERS if f"{n}_{key}" in out]
+    return min(have, key=lambda n: out[f"{n}_{key}"]) if have else None
+
+
+def add_ratios(out, key):
+    """JAX against eager PyTorch (``jax_over_pytorch``, as before) and against the best
+    PyTorch measured (``jax_over_best_pytorch``, naming it ``best_pytorch``), and each
+    compiled mode against eager (``<name>_over_eager``)."""
+    best = best_pytorch(out, key)
+    if best is not None:
+        out["best_pytorch"] = best
+    if "jax" in out.get("contenders", ()) and best is not None:
+        out["jax_over_pytorch"] = out[f"jax_{key}"] / out[f"pytorch_{key}"]
+        out["jax_over_best_pytorch"] = out[f"jax_{key}"] / out[f"{best}_{key}"]
+    for name in PYTORCH_CONTENDERS[1:]:
+        if f"{name}_{key}" in out and f"pytorch_{key}" in out:
+            out[f"{name}_over_eager"] = out[f"{name}_{key}"] / out[f"pytorch_{key}"]
+
+
 def _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, activation=None,
               device="cpu", **hyper):
-    """One learner of ``algo`` per backend, with the algorithm's default hyperparameters
-    (its spec's) except ``hyper``; PyTorch's on ``device``, JAX's on its default device."""
+    """One learner of ``algo`` per contender (``CONTENDERS``: a backend, and for PyTorch a
+    compile mode), with the algorithm's default hyperparameters (its spec's) except
+    ``hyper``; PyTorch's on ``device``, JAX's on its default device."""
     from spinup.algos import registry
     from spinup.algos.common.spec import build_learner
 
@@ -67,11 +117,12 @@ def _learners(algo, backends, obs_space, act_space, hidden_sizes, seed, activati
         hidden_sizes=tuple(hidden_sizes), activation=activation or spec.activation))
     learners = {}
     for name in backends:
-        if name not in ("pytorch", "jax"):
-            raise ValueError(f"backend {name!r}: expected 'pytorch' or 'jax'")
-        extra = {"device": device} if name == "pytorch" else {}
-        learners[name] = build_learner(spec, registry.ALGOS[algo].learner_class(name), args,
-                                       Spaces, **extra)
+        if name not in CONTENDERS:
+            raise ValueError(f"contender {name!r}: expected one of {', '.join(CONTENDERS)}")
+        backend, mode = CONTENDERS[name]
+        extra = {"device": device, "compile": mode} if backend == "pytorch" else {}
+        learners[name] = build_learner(spec, registry.ALGOS[algo].learner_class(backend),
+                                       args, Spaces, **extra)
     return learners
 
 

@@ -1,10 +1,11 @@
-"""``python -m spinup.run resume DIR [--epochs N] [--device D]``: continue runs from their
-checkpoints.
+"""``python -m spinup.run resume DIR [--epochs N] [--device D] [--compile MODE]``: continue
+runs from their checkpoints.
 
 DIR is a run folder, or an experiment or grid folder: then every unfinished run under it
 resumes, one after another, each in its own process. The members of a population
 (``--population``) resume together, as the population. ``--epochs N`` sets the total number of
-epochs, which also extends finished runs. Everything is checked before any run starts."""
+epochs, which also extends finished runs; ``--device`` and ``--compile`` (PyTorch) change how
+the rest is computed, not what. Everything is checked before any run starts."""
 import argparse
 import os
 import subprocess
@@ -15,7 +16,7 @@ from spinup.algos.common.checks import InputError
 from spinup.utils import run_files
 
 
-def plan(path, epochs=None, device=None):
+def plan(path, epochs=None, device=None, compile=None):
     """[(run_dir, what)] for every run under ``path``: 'resume', 'finished' or 'no
     checkpoint'. Raises InputError when nothing could be resumed or a resumable run fails its
     checks (damaged files, a device that is not here, a folder that cannot be written)."""
@@ -32,10 +33,10 @@ def plan(path, epochs=None, device=None):
         elif epochs is None and done >= planned:
             out.append((run_dir, "finished"))
         else:
-            runs.check_resume(run_dir, epochs, device)[2].close()
+            runs.check_resume(run_dir, epochs, device, compile)[2].close()
             out.append((run_dir, "resume"))
     if len(found) == 1 and out[0][1] != "resume":
-        runs.check_resume(found[0], epochs, device)  # raises the explanation
+        runs.check_resume(found[0], epochs, device, compile)  # raises the explanation
     if not any(what == "resume" for _, what in out):
         raise InputError(f"nothing to resume under {path!r}: " + "; ".join(
             f"{os.path.relpath(d, path) or '.'} {what}" for d, what in out)
@@ -51,10 +52,12 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=None,
                    help="total epochs (default: what the run was started with)")
     p.add_argument("--device", default=None, help="PyTorch device (default: the run's)")
+    p.add_argument("--compile", default=None, metavar="MODE",
+                   help="PyTorch: none, default or cudagraphs (default: the run's)")
     args = p.parse_args(argv)
-    todo = plan(args.path, args.epochs, args.device)
+    todo = plan(args.path, args.epochs, args.device, args.compile)
     if len(todo) == 1:
-        runs.resume(todo[0][0], args.epochs, args.device)
+        runs.resume(todo[0][0], args.epochs, args.device, compile=args.compile)
         return 0
     failed, covered = [], set()
     for run_dir, what in todo:
@@ -71,6 +74,7 @@ def main(argv=None):
         cmd = [sys.executable, "-m", "spinup.run", "resume", run_dir]
         cmd += ["--epochs", str(args.epochs)] if args.epochs is not None else []
         cmd += ["--device", args.device] if args.device is not None else []
+        cmd += ["--compile", args.compile] if args.compile is not None else []
         if subprocess.run(cmd).returncode != 0:
             failed.append(run_dir)
     if failed:

@@ -244,6 +244,15 @@ def device(v):
     return v
 
 
+def compile_mode(v, device=None):
+    """'none', 'default' or 'cudagraphs', usable with ``device`` (PyTorch algorithms only:
+    see spinup.algos.pytorch.compiled.check_compile)."""
+    if v == "none":
+        return v
+    from spinup.algos.pytorch.compiled import check_compile  # imports torch
+    return check_compile(v, device)
+
+
 def logger_kwargs(v):
     """None or a dict of EpochLogger keyword arguments; returns a dict."""
     if v is not None and not isinstance(v, dict):

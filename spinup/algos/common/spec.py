@@ -40,7 +40,8 @@ class AlgoSpec:
     columns: Callable         # columns(args) -> [(statistic, 'minmax' | 'avg'), ...]
     finite: Tuple[str, ...]   # statistics that must stay finite ('*': all of them)
     finite_hint: str          # what to try when one does not
-    backend_defaults: dict = field(default_factory=lambda: {"pytorch": {"device": None}})
+    backend_defaults: dict = field(default_factory=lambda: {
+        "pytorch": {"device": None, "compile": "none"}})
     # The actor is a function of the observation (TD3, DDPG): act(deterministic=False) only
     # adds exploration noise, which a trained policy is run without.
     deterministic_policy: bool = False
@@ -69,6 +70,8 @@ class AlgoSpec:
         kw = self.check(env, kw)
         if "device" in kw:
             kw["device"] = checks.device(kw["device"])
+        if "compile" in kw:
+            kw["compile"] = checks.compile_mode(kw["compile"], kw.get("device"))
         return kw
 
     def to_config_names(self, kwargs):
@@ -166,7 +169,7 @@ def make_entry_point(spec, backend, learner_cls, module):
         try:
             env_fn = envs.recorded_env_fn(env_fn, env)  # what config.json can record of it
             args = spec.check_args(env, kw)
-            extra = {"device": args["device"]} if "device" in args else {}
+            extra = {k: args[k] for k in BACKEND_ARGS if k in args}
             learner = build_learner(spec, learner_cls, args, env, **extra)
         except BaseException:
             env.close()
@@ -179,6 +182,9 @@ def make_entry_point(spec, backend, learner_cls, module):
     entry_point.__doc__ = spec.docstring(backend)
     return entry_point
 
+
+# A backend's own arguments, which its learner takes beside the hyperparameters.
+BACKEND_ARGS = ("device", "compile")
 
 # Arguments of the Python function that the command line makes itself.
 NOT_FLAGS = ("env_fn", "actor_critic", "logger_kwargs")
@@ -246,4 +252,12 @@ profile_warmup (int): Number of epochs left out of the profile (JIT compilation 
     device="""\
 device (str): PyTorch device: 'cpu', 'cuda' or 'cuda:N'; None picks 'cuda' when it is
     available, else 'cpu'.""",
+    compile="""\
+compile (str): How PyTorch runs the updates: 'none' (eager, the default), 'default'
+    (``torch.compile`` of each update as one graph: losses, gradients by ``torch.func``,
+    Adam and target averaging; the first update compiles, tens of seconds) or
+    'cudagraphs' (CUDA only: compiled, and the off-policy block of update_every updates,
+    or each on-policy value and policy step, replayed from a captured CUDA graph). The
+    numbers are eager's to float32 rounding; checkpoints are the same in every mode, so a
+    run resumes in any of them.""",
 )

@@ -7,12 +7,14 @@ import numpy as np
 import torch
 
 from spinup.algos.pytorch import nets
+from spinup.algos.pytorch.compiled import Optimizing
 
 DTYPES = dict(float32=torch.float32, float64=torch.float64)
 
 
-class TorchAdapter:
-    """The framework's half of ``LearnerBase`` for modules ``self.ac`` / ``self.ac_targ``."""
+class TorchAdapter(Optimizing):
+    """The framework's half of ``LearnerBase`` for modules ``self.ac`` / ``self.ac_targ``;
+    optimizer steps in any compile mode (``Optimizing``)."""
 
     # save, load: SavesWeights (model/weights.npz). Runs before format 2 saved model.pt.
     LEGACY_MODEL_FILE = "model.pt"
@@ -47,6 +49,7 @@ class TorchAdapter:
         self.set_params({k[7:]: v for k, v in state.items() if k.startswith("params/")})
         for name, opt in self.optimizers.items():
             nets.load_optimizer_state(opt, state, f"{name}_opt", self.device)
+        self.link_optimizer_state()  # the functional step updates the loaded tensors
         self.load_generator(state)
 
     def load_generator(self, state):

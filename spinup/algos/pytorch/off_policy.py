@@ -4,7 +4,6 @@
 (``spinup.algos.common.off_policy_learner``: acting, the update wrapper, parameters,
 checkpoints) with its PyTorch adapter: building the modules and their targets, tensors,
 polyak averaging. An algorithm's learner keeps only its losses and its updates."""
-from contextlib import contextmanager
 from copy import deepcopy
 
 import torch
@@ -45,19 +44,6 @@ class MLPQFunction(nn.Module):
         return torch.squeeze(self.q(torch.cat([obs, act], dim=-1)), -1)
 
 
-@contextmanager
-def frozen(params):
-    """``params`` left out of autograd inside the block: the policy step neither computes nor
-    accumulates gradients for the critics."""
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad_(True)
-
-
 # ---------------------------------------------------------------------------------------------
 # The family's learner: the common base and its PyTorch adapter
 # ---------------------------------------------------------------------------------------------
@@ -71,8 +57,10 @@ class OffPolicyLearner(TorchAdapter, OffPolicyLearnerBase):
     deterministic actor), calls ``build_networks`` with its actor-critic module and initial
     canonical parameters, then makes its optimizers and lists them in ``self.optimizers``
     (``{'pi': ..., 'q': ...}``: checkpointed as 'pi_opt/...', saved as 'pi_optimizer'). It
-    defines ``draw_noise(n_updates, batch_size)``, ``update_block(data, noise)`` and, for the
-    parity tests, ``diagnose``."""
+    defines ``draw_noise(n_updates, batch_size)``, ``update_one(...)`` (one update, its
+    optimizer steps through ``optimize``), ``update_block(data, noise)`` (calling
+    ``update_one_c`` per update), ends its ``__init__`` with ``compile_updates(compile)``
+    and, for the parity tests, defines ``diagnose``."""
 
     def __init__(self, obs_space, act_space, activation, seed, dtype, device):
         self.setup_torch(dtype, device)
@@ -117,8 +105,16 @@ class OffPolicyLearner(TorchAdapter, OffPolicyLearnerBase):
     def next_noise(self, n_updates, batch_size):
         return self.draw_noise(n_updates, batch_size)
 
+    def compile_updates(self, mode):
+        """Once the optimizers exist: run the updates in compile ``mode`` (checked): each
+        update ``update_one`` as ``update_one_c`` (compiled, one graph per kind of update),
+        and in mode 'cudagraphs' the whole block replayed from one CUDA graph."""
+        self.setup_compile(mode)
+        self.update_one_c = self.compiled(self.update_one)
+        self._block = self.graphed(self.update_block)
+
     def run_block(self, data, noise):
-        return self.update_block(data, noise)
+        return self._block(data, noise)
 
     def to_numpy(self, info):
         return {k: v.cpu().numpy() for k, v in info.items()}
@@ -159,4 +155,5 @@ class OffPolicyLearner(TorchAdapter, OffPolicyLearnerBase):
                                f"({str(e).splitlines()[0]})") from None
         finally:
             self.policy.stale()  # a failed load may have changed some of the weights
+            self.link_optimizer_state()
         return self

@@ -155,10 +155,12 @@ class OnPolicyLearner(TorchAdapter, OnPolicyLearnerBase):
     adapter: the actor-critic, its two Adam optimizers (``pi_lr``, ``vf_lr``; no policy
     optimizer for ``pi_lr`` None), the value phase
     and the action-sampling generator. A subclass adds its losses, ``update(batch)`` and
-    ``losses_and_grads(batch)``."""
+    ``losses_and_grads(batch)``; its optimizer steps go through ``optimize``, and the
+    functions that hold them through ``compiled`` (``compile`` mode: 'none', 'default',
+    'cudagraphs'; spinup/algos/pytorch/compiled.py)."""
 
     def __init__(self, obs_space, act_space, hidden_sizes, activation, *, pi_lr, vf_lr, seed,
-                 dtype, device):
+                 dtype, device, compile="none"):
         self.setup_torch(dtype, device)
         super().__init__(act_space, activation, dtype)
         self.ac, self.gen = self._build(obs_space, act_space, hidden_sizes, activation, seed)
@@ -171,6 +173,9 @@ class OnPolicyLearner(TorchAdapter, OnPolicyLearnerBase):
         if pi_lr is not None:
             self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
             self.optimizers = dict(pi=self.pi_optimizer, vf=self.vf_optimizer)
+        self.setup_compile(compile)
+        # One value step is one graph (a CUDA graph with 'cudagraphs'), run train_v_iters times.
+        self.value_step_c = self.graphed(self.compiled(self.value_step))
 
     def _build(self, obs_space, act_space, hidden_sizes, activation, seed):
         """The actor-critic, and the generator its actions are sampled from, seeded with
@@ -188,16 +193,20 @@ class OnPolicyLearner(TorchAdapter, OnPolicyLearnerBase):
         return ac, gen
 
     # -- the value phase, the same in every on-policy algorithm ------------------------------
+    def compute_loss_v(self, data):
+        return compute_loss_v(self.ac, data)
+
+    def value_step(self, data):
+        """One full-batch Adam step on the value loss; returns the loss before it."""
+        return self.optimize("vf", self.compute_loss_v, data)[0]
+
     def fit_value(self, data):
         """``train_v_iters`` full-batch Adam steps on the value loss; returns the loss before
         the first step."""
         for i in range(self.train_v_iters):
-            loss_v = compute_loss_v(self.ac, data)
+            loss_v = self.value_step_c(data)
             if i == 0:
-                loss_v_old = loss_v.detach()
-            self.vf_optimizer.zero_grad()
-            loss_v.backward()
-            self.vf_optimizer.step()
+                loss_v_old = loss_v
         return loss_v_old
 
     # -- the adapter: sampling, the generator of older checkpoints ---------------------------

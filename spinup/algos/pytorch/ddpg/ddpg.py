@@ -12,11 +12,12 @@ class DDPGLearner(TD3Learner):
     per block; its updates draw no random numbers."""
 
     def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu", *,
-                 gamma, polyak, pi_lr, q_lr, act_noise, seed=0, dtype="float32", device=None):
+                 gamma, polyak, pi_lr, q_lr, act_noise, seed=0, dtype="float32", device=None,
+                 compile="none"):
         super().__init__(obs_space, act_space, hidden_sizes, activation, gamma=gamma,
                          polyak=polyak, pi_lr=pi_lr, q_lr=q_lr, act_noise=act_noise,
                          target_noise=None, noise_clip=None, policy_delay=1, critics=("q",),
-                         seed=seed, dtype=dtype, device=device)
+                         seed=seed, dtype=dtype, device=device, compile=compile)
 
 
 ddpg_pytorch = make_entry_point(SPEC, "pytorch", DDPGLearner, __name__)

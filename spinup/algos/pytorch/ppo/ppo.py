@@ -47,11 +47,12 @@ class PPOLearner(OnPolicyLearner):
 
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh", *,
                  clip_ratio, pi_lr, vf_lr, train_pi_iters, train_v_iters, target_kl, seed=0,
-                 dtype="float32", device=None):
+                 dtype="float32", device=None, compile="none"):
         super().__init__(obs_space, act_space, hidden_sizes, activation, pi_lr=pi_lr,
-                         vf_lr=vf_lr, seed=seed, dtype=dtype, device=device)
+                         vf_lr=vf_lr, seed=seed, dtype=dtype, device=device, compile=compile)
         self.clip_ratio, self.target_kl = clip_ratio, target_kl
         self.train_pi_iters, self.train_v_iters = train_pi_iters, train_v_iters
+        self.policy_iter_c = self.graphed(self.compiled(self.policy_iter))
 
     # -- learning --------------------------------------------------------------------------
     def update(self, batch):
@@ -66,13 +67,10 @@ class PPOLearner(OnPolicyLearner):
 
         stop_iter = self.train_pi_iters
         for i in range(self.train_pi_iters):
-            loss_pi, (_, _, kl, _) = compute_loss_pi(self.ac, data, self.clip_ratio)
+            kl = self.policy_iter_c(data)
             if kl.item() > 1.5 * self.target_kl:
                 stop_iter = i  # the policy left the region the data can vouch for
                 break
-            self.pi_optimizer.zero_grad()
-            loss_pi.backward()
-            self.pi_optimizer.step()
         with torch.no_grad():
             loss_pi_new, (_, _, kl, clip_frac) = compute_loss_pi(self.ac, data, self.clip_ratio)
 
@@ -85,6 +83,18 @@ class PPOLearner(OnPolicyLearner):
                              torch.as_tensor(stop_iter, dtype=self.dtype, device=self.device)])
         self.policy.stale()
         return dict(zip(PPO_UPDATE_KEYS, stats.cpu().tolist()))
+
+    def compute_loss_pi(self, data):
+        return compute_loss_pi(self.ac, data, self.clip_ratio)
+
+    def policy_iter(self, data):
+        """One policy iteration: the approximate KL from the data's policy, and an Adam step
+        unless it exceeds 1.5 * target_kl (decided on the device: the caller reads the KL to
+        stop). Returns that KL."""
+        limit = 1.5 * self.target_kl
+        _, (_, _, kl, _) = self.optimize("pi", self.compute_loss_pi, data,
+                                         accept=lambda aux: aux[2].double() <= limit)
+        return kl.detach()
 
     def losses_and_grads(self, batch):
         """For parity tests: log-probs, entropy, both losses, the approximate KL and the clip

@@ -1,8 +1,6 @@
 """SAC (Haarnoja et al. 2018, SpinningUp's version) in PyTorch: the learner. The loop, the
 replay buffer and the checks are shared with the JAX backend (the off-policy family); what
 every off-policy learner does around its updates is in spinup/algos/pytorch/off_policy.py."""
-from itertools import chain
-
 import numpy as np
 import torch
 
@@ -10,7 +8,7 @@ from spinup.algos.common.nets import init_squashed_gaussian_actor_critic
 from spinup.algos.common.numpy_policy import SquashedGaussianActor
 from spinup.algos.common.sac import SPEC
 from spinup.algos.common.spec import make_entry_point
-from spinup.algos.pytorch.off_policy import OffPolicyLearner, frozen
+from spinup.algos.pytorch.off_policy import OffPolicyLearner
 from spinup.algos.pytorch.sac import core
 
 NOISE = ("eps_targ", "eps_pi")  # the two reparameterisation draws of each update
@@ -31,7 +29,7 @@ class SACLearner(OffPolicyLearner):
     DETERMINISTIC_ACTOR = False
 
     def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu", *,
-                 gamma, polyak, lr, alpha, seed=0, dtype="float32", device=None):
+                 gamma, polyak, lr, alpha, seed=0, dtype="float32", device=None, compile="none"):
         super().__init__(obs_space, act_space, activation, seed, dtype, device)
         self.gamma, self.polyak = gamma, polyak
         self.auto_alpha = isinstance(alpha, str) and alpha == "auto"
@@ -45,12 +43,12 @@ class SACLearner(OffPolicyLearner):
         self.build_networks(lambda: core.MLPActorCritic(
             self.obs_dim, self.act_dim, self.act_limit_np, hidden_sizes, activation,
             self.auto_alpha), params)
-        # A list, not an iterator: it is walked again at every policy step to freeze Q.
-        self.q_params = list(chain(self.ac.q1.parameters(), self.ac.q2.parameters()))
+        self.q_params = [*self.ac.q1.parameters(), *self.ac.q2.parameters()]
         self.optimizers = dict(pi=torch.optim.Adam(self.ac.pi.parameters(), lr=lr),
                                q=torch.optim.Adam(self.q_params, lr=lr))
         if self.auto_alpha:
             self.optimizers["alpha"] = torch.optim.Adam(self.ac.alpha.parameters(), lr=lr)
+        self.compile_updates(compile)
 
     # --- SAC's losses ----------------------------------------------------------------------
 
@@ -79,10 +77,10 @@ class SACLearner(OffPolicyLearner):
         q_pi = torch.min(self.ac.q1(data["obs"], a), self.ac.q2(data["obs"], a))
         return (alpha * logp - q_pi).mean(), logp.detach()
 
-    def compute_loss_alpha(self, log_alpha, logp):
+    def compute_loss_alpha(self, logp):
         """-(log_alpha * (logp + target_entropy)).mean() with ``logp`` a constant: raises
         alpha while the policy's entropy is below the target, lowers it above."""
-        return -(log_alpha * (logp.detach() + self.target_entropy)).mean()
+        return -(self.ac.alpha.log_alpha * (logp.detach() + self.target_entropy)).mean()
 
     def current_alpha(self):
         """The temperature the next update uses (a constant of that update)."""
@@ -94,28 +92,16 @@ class SACLearner(OffPolicyLearner):
 
     def update_q(self, data, eps, alpha):
         """One Adam step on both critics."""
-        self.optimizers["q"].zero_grad()
-        loss_q, (q1, q2) = self.compute_loss_q(data, eps, alpha)
-        loss_q.backward()
-        self.optimizers["q"].step()
-        return loss_q.detach(), q1, q2
+        loss_q, (q1, q2) = self.optimize("q", self.compute_loss_q, data, eps, alpha)
+        return loss_q, q1, q2
 
     def update_pi(self, data, eps, alpha):
-        """One Adam step on the actor, the critics frozen."""
-        with frozen(self.q_params):
-            self.optimizers["pi"].zero_grad()
-            loss_pi, logp = self.compute_loss_pi(data, eps, alpha)
-            loss_pi.backward()
-            self.optimizers["pi"].step()
-        return loss_pi.detach(), logp
+        """One Adam step on the actor (the critics get no gradient)."""
+        return self.optimize("pi", self.compute_loss_pi, data, eps, alpha)
 
     def update_alpha(self, logp):
         """One Adam step on log_alpha, with the policy step's logp."""
-        self.optimizers["alpha"].zero_grad()
-        loss_alpha = self.compute_loss_alpha(self.ac.alpha.log_alpha, logp)
-        loss_alpha.backward()
-        self.optimizers["alpha"].step()
-        return loss_alpha.detach()
+        return self.optimize("alpha", self.compute_loss_alpha, logp)[0]
 
     def update_one(self, data, noise):
         """One SAC update: a Q step, a policy step, (auto) a temperature step, then polyak
@@ -134,8 +120,8 @@ class SACLearner(OffPolicyLearner):
         """All updates of a block, on tensors ``[n, batch, ...]``: LossQ, LossPi, Alpha
         ``[n]``, Q1Vals, Q2Vals, LogPi ``[n, batch]`` (and LossAlpha ``[n]`` with
         alpha='auto'). ``noise``: ``draw_noise``'s, or the same arrays given to ``update``."""
-        infos = [self.update_one({k: v[j] for k, v in data.items()},
-                                 {k: noise[k][j] for k in NOISE})
+        infos = [self.update_one_c({k: v[j] for k, v in data.items()},
+                                   {k: noise[k][j] for k in NOISE})
                  for j in range(data["rew"].shape[0])]
         return {k: torch.stack([info[k] for info in infos]) for k in infos[0]}
 
@@ -161,7 +147,7 @@ class SACLearner(OffPolicyLearner):
                    LogPi=logp)
         grads = {**self.gradients(loss_q, ("q1", "q2")), **self.gradients(loss_pi, ("pi",))}
         if self.auto_alpha:
-            out["LossAlpha"] = loss_alpha = self.compute_loss_alpha(self.ac.alpha.log_alpha, logp)
+            out["LossAlpha"] = loss_alpha = self.compute_loss_alpha(logp)
             grads.update(self.gradients(loss_alpha, ("alpha",)))
         return {**{k: v.detach().cpu().numpy() for k, v in out.items()}, **grads}
 

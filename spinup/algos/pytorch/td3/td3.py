@@ -10,7 +10,7 @@ import torch
 from spinup.algos.common.nets import init_deterministic_actor_critic
 from spinup.algos.common.spec import make_entry_point
 from spinup.algos.common.td3 import SPEC
-from spinup.algos.pytorch.off_policy import OffPolicyLearner, frozen
+from spinup.algos.pytorch.off_policy import OffPolicyLearner
 from spinup.algos.pytorch.td3 import core
 
 
@@ -24,7 +24,7 @@ class TD3Learner(OffPolicyLearner):
 
     def __init__(self, obs_space, act_space, hidden_sizes=(256, 256), activation="relu", *,
                  gamma, polyak, pi_lr, q_lr, act_noise, target_noise, noise_clip, policy_delay,
-                 critics=("q1", "q2"), seed=0, dtype="float32", device=None):
+                 critics=("q1", "q2"), seed=0, dtype="float32", device=None, compile="none"):
         self.critics = tuple(critics)
         self.NETS = self.TARGET_NETS = ("pi", *self.critics)
         super().__init__(obs_space, act_space, activation, seed, dtype, device)
@@ -35,11 +35,11 @@ class TD3Learner(OffPolicyLearner):
                                         hidden_sizes, activation, self.critics),
             init_deterministic_actor_critic(self.obs_dim, self.act_dim, hidden_sizes, seed,
                                             self.critics))
-        # A list, not an iterator: it is walked again at every policy step to freeze Q.
         self.q_params = [p for c in self.critics for p in getattr(self.ac, c).parameters()]
         self.pi_optimizer = torch.optim.Adam(self.ac.pi.parameters(), lr=pi_lr)
         self.q_optimizer = torch.optim.Adam(self.q_params, lr=q_lr)
         self.optimizers = dict(pi=self.pi_optimizer, q=self.q_optimizer)
+        self.compile_updates(compile)
 
     # --- TD3's losses ----------------------------------------------------------------------
 
@@ -72,37 +72,29 @@ class TD3Learner(OffPolicyLearner):
 
     def update_q(self, data, eps):
         """One Adam step on the critics."""
-        self.q_optimizer.zero_grad()
-        loss_q, qs = self.compute_loss_q(data, eps)
-        loss_q.backward()
-        self.q_optimizer.step()
-        return loss_q.detach(), qs
+        return self.optimize("q", self.compute_loss_q, data, eps)
 
     def update_pi(self, data):
-        """One Adam step on the actor, the critics frozen."""
-        with frozen(self.q_params):
-            self.pi_optimizer.zero_grad()
-            loss_pi = self.compute_loss_pi(data)
-            loss_pi.backward()
-            self.pi_optimizer.step()
-        return loss_pi.detach()
+        """One Adam step on the actor (the critics get no gradient)."""
+        return self.optimize("pi", self.compute_loss_pi, data)[0]
 
-    def update_one(self, j, data, eps):
-        """Update j of a block: a Q step; when j % policy_delay == 0 also a policy step and
-        the polyak update of all target networks."""
+    def update_one(self, data, eps, policy_step):
+        """One update: a Q step; with ``policy_step`` also a policy step and the polyak
+        update of all target networks."""
         loss_q, qs = self.update_q(data, eps)
         loss_pi = None
-        if j % self.policy_delay == 0:
+        if policy_step:
             loss_pi = self.update_pi(data)
             self.update_targets()
         return loss_q, qs, loss_pi
 
     def update_block(self, data, noise):
         """The updates of a block one after the other (``noise``: the target-noise draws, or
-        None). Returns LossQ ``[n]``, LossPi ``[ceil(n / policy_delay)]`` and each critic's
-        values ``[n, batch]`` (Q1Vals, Q2Vals; DDPG: QVals)."""
-        out = [self.update_one(j, {k: v[j] for k, v in data.items()},
-                               None if noise is None else noise[j])
+        None), update j with a policy step when j % policy_delay == 0. Returns LossQ ``[n]``,
+        LossPi ``[ceil(n / policy_delay)]`` and each critic's values ``[n, batch]`` (Q1Vals,
+        Q2Vals; DDPG: QVals)."""
+        out = [self.update_one_c({k: v[j] for k, v in data.items()},
+                                 None if noise is None else noise[j], j % self.policy_delay == 0)
                for j in range(data["rew"].shape[0])]
         loss_q, qs, loss_pi = zip(*out)
         loss_pi = [loss for loss in loss_pi if loss is not None]  # policy steps only

@@ -43,9 +43,10 @@ class TRPOLearner(OnPolicyLearner):
 
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh", *,
                  delta, vf_lr, train_v_iters, damping_coeff, cg_iters, backtrack_iters,
-                 backtrack_coeff, variant, seed=0, dtype="float32", device=None):
+                 backtrack_coeff, variant, seed=0, dtype="float32", device=None,
+                 compile="none"):
         super().__init__(obs_space, act_space, hidden_sizes, activation, pi_lr=None,
-                         vf_lr=vf_lr, seed=seed, dtype=dtype, device=device)
+                         vf_lr=vf_lr, seed=seed, dtype=dtype, device=device, compile=compile)
         self.delta, self.damping_coeff, self.cg_iters = delta, damping_coeff, cg_iters
         self.backtrack_iters, self.backtrack_coeff = backtrack_iters, backtrack_coeff
         self.variant, self.train_v_iters = variant, train_v_iters

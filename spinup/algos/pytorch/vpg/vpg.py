@@ -27,30 +27,37 @@ class VPGLearner(OnPolicyLearner):
     checkpoints: OnPolicyLearner)."""
 
     def __init__(self, obs_space, act_space, hidden_sizes=(64, 64), activation="tanh", *,
-                 pi_lr, vf_lr, train_v_iters, seed=0, dtype="float32", device=None):
+                 pi_lr, vf_lr, train_v_iters, seed=0, dtype="float32", device=None,
+                 compile="none"):
         super().__init__(obs_space, act_space, hidden_sizes, activation, pi_lr=pi_lr,
-                         vf_lr=vf_lr, seed=seed, dtype=dtype, device=device)
+                         vf_lr=vf_lr, seed=seed, dtype=dtype, device=device, compile=compile)
         self.train_v_iters = train_v_iters
+        self.policy_step_c = self.graphed(self.compiled(self.policy_step))
 
     # -- learning --------------------------------------------------------------------------
+    def compute_loss_pi(self, data):
+        return compute_loss_pi(self.ac, data)
+
+    def policy_step(self, data):
+        """One Adam step on the policy; the loss and entropy before it, and the loss and the
+        KL from the data's policy after it (SpinningUp measures both before, where they are
+        ~0)."""
+        loss_pi, (_, ent) = self.optimize("pi", self.compute_loss_pi, data)
+        with torch.no_grad():
+            loss_pi_new, (logp_new, _) = compute_loss_pi(self.ac, data)
+            kl = (data["logp"] - logp_new).mean()
+        return loss_pi, ent.detach(), loss_pi_new, kl
+
     def update(self, batch):
         """One policy step, then train_v_iters value steps, on the whole batch."""
         data = self._tensors(batch)
-        loss_pi, (_, ent) = compute_loss_pi(self.ac, data)
-        self.pi_optimizer.zero_grad()
-        loss_pi.backward()
-        self.pi_optimizer.step()
-        with torch.no_grad():
-            # Measured after the step (SpinningUp measures before, where both are ~0).
-            loss_pi_new, (logp_new, _) = compute_loss_pi(self.ac, data)
-            kl = (data["logp"] - logp_new).mean()
-
+        loss_pi, ent, loss_pi_new, kl = self.policy_step_c(data)
         loss_v_old = self.fit_value(data)
         with torch.no_grad():
             loss_v_new = compute_loss_v(self.ac, data)
 
-        stats = torch.stack([loss_pi.detach(), loss_v_old, loss_pi_new - loss_pi.detach(),
-                             loss_v_new - loss_v_old, ent.detach(), kl])
+        stats = torch.stack([loss_pi, loss_v_old, loss_pi_new - loss_pi, loss_v_new - loss_v_old,
+                             ent, kl])
         self.policy.stale()
         return dict(zip(VPG_UPDATE_KEYS, stats.cpu().tolist()))
 
