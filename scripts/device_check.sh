@@ -12,7 +12,8 @@
 #   parity      float64 parity of every algorithm with both backends on the device
 #   bench       python -m spinup.run bench --device cuda --quick: every algorithm, each
 #               contender (PyTorch eager, compiled, CUDA graphs; JAX), JAX / best PyTorch
-#   population  bench --population td3 --sizes 1 4 16 64 (Flajolet et al.'s claim)
+#   population  bench --population td3 --sizes 1 4 16 64, JAX's and PyTorch's (torch.func)
+#               populations (Flajolet et al.'s claim)
 #   torch_overhead  scripts/torch_overhead.py: PyTorch's update with Adam and fused Adam, its
 #               operators and kernels per update and the GPU's busy time
 #   runs        short HalfCheetah-v4 TD3 runs: td3_pytorch --device cuda, eager and with
@@ -57,7 +58,7 @@ if [ "$mode" = gpu ]; then
   parity_algos=()
   bench_args=(--device cuda --quick)
   compile_mode=cudagraphs
-  pop_args=(td3 --sizes 1 4 16 64 --blocks 5)
+  pop_args=(td3 --sizes 1 4 16 64 --blocks 5 --backends jax pytorch --device cuda)
   overhead_args=(--device cuda --algos td3 sac ddpg --blocks 10)
   run_args=(--env HalfCheetah-v4 --epochs 3 --steps_per_epoch 2000 --start_steps 1000
             --update_after 1000 --num_test_episodes 2)
@@ -68,7 +69,8 @@ else
   parity_algos=(td3)
   bench_args=(--device cpu --quick td3)
   compile_mode=default
-  pop_args=(td3 --sizes 1 2 --blocks 2 --hid 16 --batch_size 8 --update_every 5)
+  pop_args=(td3 --sizes 1 2 --blocks 2 --hid 16 --batch_size 8 --update_every 5
+            --backends jax pytorch)
   overhead_args=(--device cpu --algos td3 --blocks 1)
   run_args=(--env HalfCheetah-v4 --epochs 2 --steps_per_epoch 200 --start_steps 100
             --update_after 100 --batch_size 32 --hid "(16,)" --num_test_episodes 1
@@ -80,8 +82,8 @@ fi
 # bench now also compiles each algorithm's PyTorch learner twice (compiled, CUDA graphs).
 step setup 30 python scripts/device_check.py setup device_wheels "$out"
 step parity 50 python scripts/device_check.py parity "$dev" "$out" "${parity_algos[@]}"
-step bench 220 python -m spinup.run bench "${bench_args[@]}" --json "$out/bench.json"
-step population 40 python -m spinup.run bench --population "${pop_args[@]}" \
+step bench 200 python -m spinup.run bench "${bench_args[@]}" --json "$out/bench.json"
+step population 60 python -m spinup.run bench --population "${pop_args[@]}" \
   --json "$out/population.json"
 step torch_overhead 30 python scripts/torch_overhead.py "${overhead_args[@]}" \
   --json "$out/torch_overhead.json"

@@ -78,8 +78,8 @@ def usage():
         TensorBoard event files in the run folders),
         --engine local|ray (ray: --address HOST:PORT joins a cluster, else one starts here),
         --cpus_per_variant C, --gpus_per_variant G (resources reserved for each variant).
-        --population (ddpg_jax, td3_jax, sac_jax: all --seed values in one process,
-        updates vmapped).
+        --population (ddpg, td3, sac in either backend: all --seed values in one
+        process, updates vmapped; PyTorch's with torch.func, compiled with --compile).
         Shortcuts: --env = --env_name, --hid = --ac_kwargs:hidden_sizes,
         --act = --ac_kwargs:activation.
         """)

@@ -16,6 +16,8 @@ def test_device_check_runs_every_step_on_the_cpu(tmp_path):
     assert json.loads((out / "bench.json").read_text())["td3"]["runs"][0]["jax_us_per_update"] > 0
     pop = json.loads((out / "population.json").read_text())["algos"]["td3"]["runs"]
     assert set(pop) == {"1", "2"} and all(r["ms_per_block"] > 0 for r in pop.values())
+    pop = json.loads((out / "population.json").read_text())["algos"]["td3_pytorch"]["runs"]
+    assert set(pop) == {"1", "2"} and all(r["ms_per_block"] > 0 for r in pop.values())
     assert {"td3_jax", "td3_pytorch", "td3_pytorch_compiled"} <= set(os.listdir(out / "runs"))
     bench = json.loads((out / "bench.json").read_text())["td3"]["runs"][0]
     assert bench["contenders"] == ["pytorch", "pytorch_compiled", "jax"]
@@ -36,7 +38,8 @@ def test_device_check_dry_run_lists_the_gpu_steps(tmp_path):
                  "td3_pytorch --env HalfCheetah-v4 --epochs 3 --steps_per_epoch 2000 "
                  "--start_steps 1000 --update_after 1000 --num_test_episodes 2 --device cuda "
                  "--compile cudagraphs",
-                 "--population td3 --sizes 1 4 16 64", "td3_pytorch --env HalfCheetah-v4",
+                 "--population td3 --sizes 1 4 16 64 --blocks 5 --backends jax pytorch "
+                 "--device cuda", "td3_pytorch --env HalfCheetah-v4",
                  "--device cuda --exp_name td3_pytorch", "td3_jax --env HalfCheetah-v4",
                  "torch_overhead.py --device cuda --algos td3 sac ddpg"):
         assert part in text, part

@@ -82,8 +82,8 @@ def test_population_member_matches_its_seed_alone(algo, tmp_path):
 
 
 @pytest.mark.parametrize("argv,named", [
-    (["td3_pytorch", "--seed", "0", "1"], "ddpg_jax, td3_jax, sac_jax, not td3_pytorch"),
-    (["vpg_jax", "--seed", "0", "1"], "ddpg_jax, td3_jax, sac_jax, not vpg_jax"),
+    (["ppo_pytorch", "--seed", "0", "1"], "td3_jax, sac_pytorch, sac_jax, not ppo_pytorch"),
+    (["vpg_jax", "--seed", "0", "1"], "not vpg_jax (an on-policy algorithm"),
     (["td3_jax", "--seed", "4"], "at least two distinct seeds"),
     (["td3_jax", "--seed", "1", "2", "--pi_lr", "1e-3", "3e-4"], "--pi_lr has 2 values"),
 ])

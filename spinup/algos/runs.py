@@ -12,7 +12,7 @@ from spinup.algos.common.spec import build_learner
 from spinup.utils import run_files
 from spinup.utils.errors import RunFileError
 
-# config.json's entry naming a population's members (spinup/algos/jax/population.py).
+# config.json's entry naming a population's members (spinup/algos/common/population.py).
 POPULATION_KEY = "population"
 
 
@@ -255,18 +255,19 @@ def resume_population(members, epochs=None, device=None):
                 run_files.release_run_dir(m)
             return [resume(m, epochs, device, alone=True) for m in members]
         from spinup.algos.common.off_policy import OffPolicyRun
-        from spinup.algos.jax.population import members_config, resume_population as joint
+        from spinup.algos.common.population import members_config, resume_population as joint
         algo = registry.resolve(checked[0][1]["algo"])
         sp = registry.spec(algo)
         runs = []
         for m, cfg, args, env, checkpoint in checked:
-            learner = learner_from_config(algo, args, env, args.get("device"))
+            learner = learner_from_config(algo, args, env, args.get("device"),
+                                          args.get("compile"))
             runs.append(OffPolicyRun(sp, algo, env_fn_from_config(cfg), env, learner, args,
                                      resume=checkpoint,
                                      extra_config=members_config(m, members)))
         print(f"Resuming the population of {len(members)} seeds together: "
               + ", ".join(members), flush=True)
-        return joint(runs)
+        return joint(runs, algo)
     except BaseException:
         for env in opened:
             env.close()

@@ -1,12 +1,15 @@
-"""Seed populations against one seed (JAX): ``python -m spinup.run bench --population [ALGO]
-[--sizes 1 4 16 64] [--blocks N] [--json PATH]``.
+"""Seed populations against one seed, in each backend: ``python -m spinup.run bench
+--population [ALGO] [--sizes 1 4 16 64] [--blocks N] [--backends jax pytorch
+pytorch_compiled] [--device D] [--json PATH]``.
 
 The claim of Flajolet et al. (2022): stacking the states of K agents and ``vmap``-ing their
 updates runs K on one device at nearly the cost of one while a single agent leaves the
 hardware idle. For each size K this times one update block of a population of K learners
-(``spinup.algos.jax.population.Population``: the K blocks stacked, one jitted call, the
-members' states handed back), after a first call that holds compilation, and puts it beside
-the block of one learner alone (its own jitted ``update``). A block is ``update_every``
+(JAX: ``spinup.algos.jax.population.Population``, the K blocks stacked, one jitted call, the
+members' states handed back; PyTorch: ``spinup.algos.pytorch.population.TorchPopulation``,
+each update one ``torch.func.vmap``, eager or compiled), after a first call that holds
+compilation, and puts it beside the block of one learner alone (its own ``update``, in the
+same backend and mode). A block is ``update_every``
 updates on minibatches shaped like a replay buffer's (HalfCheetah-v4 sizes by default).
 """
 import argparse
@@ -16,40 +19,46 @@ import time
 
 import numpy as np
 
-from spinup.commands.bench_common import _learners, _median, _td3_blocks, _timed, write_json
+from spinup.commands.bench_common import (CONTENDERS, LABELS, _learners, _median, _td3_blocks,
+                                          _timed, write_json)
 
 
 
 def all_algos():
-    """The off-policy algorithms of spinup.algos.registry: those with a JAX population."""
+    """The off-policy algorithms of spinup.algos.registry: those with populations."""
     from spinup.algos import registry
     return registry.in_family("off_policy")
 
 
 def bench_population(algo="td3", sizes=(1, 4, 16, 64), n_blocks=5, update_every=50,
                      batch_size=100, hidden_sizes=(256, 256), obs_dim=17, act_dim=6,
-                     verbose=True):
-    """Time one update block per population size of ``sizes``, and of one learner alone.
-    Returns a dict: ``single_ms_per_block`` (one learner's block, median), and per size K
-    ``ms_per_block``, ``first_call_s`` (compilation), ``over_single`` (a population block /
-    one learner's block: K at the cost of one would be 1), ``per_member_ms``, and
-    ``vmapped_call_ms`` (the jitted calls alone, see ``vmapped_call``)."""
+                     verbose=True, backend="jax", device="cpu"):
+    """Time one update block per population size of ``sizes``, and of one learner alone, in
+    ``backend`` (a contender of ``bench_common.CONTENDERS``: 'jax', 'pytorch' eager,
+    'pytorch_compiled'; PyTorch on ``device``). Returns a dict: ``single_ms_per_block`` (one
+    learner's block, median), and per size K ``ms_per_block``, ``first_call_s``
+    (compilation), ``over_single`` (a population block / one learner's block: K at the cost
+    of one would be 1), ``per_member_ms``, and for JAX ``vmapped_call_ms`` (the jitted calls
+    alone, see ``vmapped_call``)."""
     from gymnasium import spaces
 
-    from spinup.algos.jax.population import Population
+    from spinup.algos.common.population import population_class
 
     obs_space = spaces.Box(-np.inf, np.inf, (obs_dim,))
     act_space = spaces.Box(-1.0, 1.0, (act_dim,))
+    Population = population_class(f"{algo}_{CONTENDERS[backend][0]}")
 
     def learner(seed):
-        return _learners(algo, ("jax",), obs_space, act_space, hidden_sizes, seed)["jax"]
+        return _learners(algo, (backend,), obs_space, act_space, hidden_sizes, seed,
+                         device=device)[backend]
 
     def blocks(k, i):
         return [_td3_blocks(1, update_every, batch_size, obs_dim, act_dim, 1000 * i + m)[0]
                 for m in range(k)]
 
-    out = dict(algo=algo, sizes=list(sizes), n_blocks=n_blocks, update_every=update_every,
-               batch_size=batch_size, hidden_sizes=list(hidden_sizes), runs={})
+    out = dict(algo=algo, backend=backend, sizes=list(sizes), n_blocks=n_blocks,
+               update_every=update_every, batch_size=batch_size,
+               hidden_sizes=list(hidden_sizes), runs={})
     alone = learner(0)
     one = blocks(1, 0)[0]
     alone.update(one), alone.sync()  # compilation
@@ -62,13 +71,15 @@ def bench_population(algo="td3", sizes=(1, 4, 16, 64), n_blocks=5, update_every=
         times = [_timed(lambda: (pop.update(data[i % 2]), pop.sync()))
                  for i in range(n_blocks)]
         ms = 1e3 * _median(times)
-        step = vmapped_call(pop, data[0])
-        core = 1e3 * _median([_timed(step) for _ in range(n_blocks)])
+        core = float("nan")
+        if backend == "jax":
+            step = vmapped_call(pop, data[0])
+            core = 1e3 * _median([_timed(step) for _ in range(n_blocks)])
         out["runs"][str(k)] = dict(ms_per_block=ms, first_call_s=first,
                                    over_single=ms / out["single_ms_per_block"],
                                    per_member_ms=ms / k, vmapped_call_ms=core)
         if verbose:
-            print(f"{algo} population of {k:>3}: {ms:9.1f} ms per block "
+            print(f"{algo} ({LABELS[backend]}) population of {k:>3}: {ms:9.1f} ms per block "
                   f"({ms / out['single_ms_per_block']:6.2f}x one seed alone; first call "
                   f"{first:.1f} s)", flush=True)
     return out
@@ -91,7 +102,8 @@ def vmapped_call(pop, blocks):
 
 def format_population(r):
     """The sweep as a table."""
-    lines = [f"{r['algo'].upper()} populations: one block = {r['update_every']} updates, batch "
+    lines = [f"{r['algo'].upper()} populations, {LABELS[r.get('backend', 'jax')]}: one block = "
+             f"{r['update_every']} updates, batch "
              f"{r['batch_size']}, hidden {tuple(r['hidden_sizes'])}; one seed alone: "
              f"{r['single_ms_per_block']:.1f} ms per block",
              f"{'seeds':>6}{'ms/block':>11}{'x one seed':>12}{'ms/member':>11}"
@@ -117,6 +129,10 @@ def main(argv=None):
                    help="hidden sizes (default: 256 256)")
     p.add_argument("--batch_size", type=int, default=100)
     p.add_argument("--update_every", type=int, default=50)
+    p.add_argument("--backends", nargs="+", default=["jax", "pytorch"],
+                   choices=["jax", "pytorch", "pytorch_compiled"],
+                   help="whose populations to time (default: jax pytorch)")
+    p.add_argument("--device", default="cpu", help="PyTorch's device (default cpu)")
     p.add_argument("--json", metavar="PATH", help="write the numbers here")
     args = p.parse_args(argv)
     bad = [a for a in args.algos if a not in all_algos()]
@@ -127,11 +143,18 @@ def main(argv=None):
         p.error(f"--sizes {args.sizes} --blocks {args.blocks}: expected values >= 1")
     res = dict(devices=[str(d) for d in jax.devices()], cpu_count=os.cpu_count(),
                date_utc=time.strftime("%Y-%m-%d %H:%M", time.gmtime()), algos={})
+    from spinup.algos.common.checks import device as check_device
+    check_device(args.device)
+    if "pytorch_compiled" in args.backends:
+        from spinup.algos.pytorch.compiled import check_compile
+        check_compile("default", args.device)
     for algo in args.algos or ["td3"]:
-        r = bench_population(algo, args.sizes, args.blocks, args.update_every,
-                             args.batch_size, args.hid)
-        res["algos"][algo] = r
-        print(format_population(r))
+        for backend in args.backends:  # one after the other, never at once
+            r = bench_population(algo, args.sizes, args.blocks, args.update_every,
+                                 args.batch_size, args.hid, backend=backend,
+                                 device=args.device)
+            res["algos"][algo if backend == "jax" else f"{algo}_{backend}"] = r
+            print(format_population(r))
     if args.json:
         write_json(args.json, res)
     return 0

@@ -29,24 +29,27 @@ def all_algos():
 
 
 def cases(quick):
-    """(name, algo, flags, steps per epoch) of every run to time: each algorithm in both
-    backends (flags by family), plus a 3-seed TD3 population and VPG with 8 envs."""
+    """(name, algo, flags, steps per epoch) of every run to time: each algorithm in PyTorch
+    eager, PyTorch compiled (``--compile default``; its first epoch, which compiles, is left
+    out of the medians as every run's is) and JAX (flags by family), plus 3-seed TD3
+    populations in both backends and VPG with 8 envs."""
     from spinup.algos import registry
     off_epochs, on_epochs = ("2", "3") if quick else ("4", "6")
     flags = {"off_policy": ["--epochs", off_epochs, "--start_steps", "2000", "--update_after",
                             "1000", "--num_test_episodes", "2"],
              "on_policy": ["--epochs", on_epochs, "--hid", "(64,32)"]}
-    extra = {"td3": ("td3_jax x3 population", "td3_jax", ["--seed", "0", "10", "20",
-                                                          "--population"]),
-             "vpg": ("vpg_jax 8 envs", "vpg_jax", ["--num_envs", "8"])}
+    pop = ["--seed", "0", "10", "20", "--population"]
+    extra = {"td3": [("td3_jax x3 population", "td3_jax", pop),
+                     ("td3_pytorch x3 population", "td3_pytorch", pop)],
+             "vpg": [("vpg_jax 8 envs", "vpg_jax", ["--num_envs", "8"])]}
     out = []
     for algo in sorted(registry.ALGOS, key=lambda a: registry.spec(a).family != "off_policy"):
         f = flags[registry.spec(algo).family]
         out += [(f"{algo}_pytorch", f"{algo}_pytorch", f, 4000),
+                (f"{algo}_pytorch compiled", f"{algo}_pytorch", f + ["--compile", "default"],
+                 4000),
                 (f"{algo}_jax", f"{algo}_jax", f, 4000)]
-        if algo in extra:
-            name, entry, more = extra[algo]
-            out.append((name, entry, f + more, 4000))
+        out += [(name, entry, f + more, 4000) for name, entry, more in extra.get(algo, [])]
     return out
 
 
@@ -123,6 +126,12 @@ def format_runs(res):
 
     figures = [(f"{a.upper()} epoch, JAX / PyTorch:".ljust(39), ratio(f"{a}_jax", f"{a}_pytorch"))
                for a in all_algos()]
+    figures += [(f"{a.upper()} epoch, PyTorch compiled / eager:".ljust(39),
+                 ratio(f"{a}_pytorch compiled", f"{a}_pytorch")) for a in all_algos()]
+    figures += [(f"{a.upper()} epoch, JAX / best PyTorch:".ljust(39),
+                 max(x for x in (ratio(f"{a}_jax", f"{a}_pytorch"),
+                                 ratio(f"{a}_jax", f"{a}_pytorch compiled")) if x is not None)
+                 if f"{a}_jax" in r and f"{a}_pytorch" in r else None) for a in all_algos()]
     figures += [
         ("VPG JAX epoch / env floor:             ",
          r["vpg_jax"]["TimeEpoch"] / floor if "vpg_jax" in r else None),
@@ -130,6 +139,8 @@ def format_runs(res):
          ratio("vpg_jax 8 envs", "vpg_jax", "steps_per_s")),
         ("TD3 JAX population of 3 / one seed, wall time per epoch: ",
          ratio("td3_jax x3 population", "td3_jax")),
+        ("TD3 PyTorch population of 3 / one seed, wall time per epoch: ",
+         ratio("td3_pytorch x3 population", "td3_pytorch")),
     ]
     lines += [f"{label}{x:.2f}" for label, x in figures if x is not None]
     return "\n".join(lines)

@@ -1,5 +1,5 @@
 """``python -m spinup.run sac_jax --env ENV --seed 0 10 20 --population [...]``: the seeds of
-one setting trained together in this process (see spinup/algos/jax/population.py),
+one setting trained together in this process (see spinup/algos/common/population.py),
 writing the run folders that separate runs would write."""
 from spinup.algos.common.checks import InputError, output_dir
 from spinup.algos.common.envs import EnvFn
@@ -8,7 +8,7 @@ from spinup.algos.common.envs import EnvFn
 def run_population(name, arg_dict, run):
     """Train the seeds of ``arg_dict`` (flag -> values, as the CLI parsed them) as one
     population of algorithm ``name``; ``run`` holds the grid-level flags."""
-    from spinup.algos.jax.population import check_population, train_population
+    from spinup.algos.common.population import check_population, train_population
     from spinup.commands.run_utils import setup_logger_kwargs
     seeds = list(arg_dict.pop("seed", [0]))
     check_population(name, seeds)

@@ -106,6 +106,7 @@ class Optimizing:
 
     compile_mode = "none"
     functional = False
+    _adam_swap = None  # a population's per-member Adam states, while ``swapped`` runs
 
     def setup_compile(self, mode):
         """Use compile ``mode`` (checked) from now on: link Adam's state for the functional
@@ -113,6 +114,9 @@ class Optimizing:
         self.compile_mode = check_compile(mode, self.device)
         self.functional = mode != "none"
         self._holder = _Holder(self.ac)
+        self._holder_all = _Holder(self.ac)
+        if getattr(self, "ac_targ", None) is not None:
+            self._holder_all.ac_targ = self.ac_targ
         names = {id(p): n for n, p in self.ac.named_parameters()}
         self._owned = {}
         for name, opt in self.optimizers.items():
@@ -122,6 +126,11 @@ class Optimizing:
             self._owned[name] = [names[id(p)] for p in group["params"]]
         if self.functional:
             self.link_optimizer_state()
+
+    def use_functional_step(self):
+        """Step with the functional Adam even when not compiled (a population's vmap)."""
+        self.functional = True
+        self.link_optimizer_state()
 
     def link_optimizer_state(self):
         """Give each parameter Adam's state now (zeros and step 0, what Adam's first step
@@ -169,7 +178,11 @@ class Optimizing:
 
     def _functional_step(self, name, loss_fn, args, accept):
         grads, loss, aux = self._functional_grads(name, loss_fn, args)
-        params, states, lr, betas, eps = self._adam[name]
+        _, states, lr, betas, eps = self._adam[name]
+        named = dict(self.ac.named_parameters())  # a population member's, while swapped
+        params = [named[n] for n in self._owned[name]]
+        if self._adam_swap is not None:
+            states = self._adam_swap[name]
         adam_(params, [grads[n] for n in self._owned[name]], states, lr, betas, eps,
               None if accept is None else accept(aux))
         return loss.detach(), aux
@@ -222,14 +235,42 @@ class Optimizing:
             return fn
         return CudaGraphed(fn, self.mutable_tensors)
 
+    def state_layout(self):
+        """What an update changes in place, in a fixed order: ('ac', name) parameters,
+        ('ac_targ', name) targets, ('adam', optimizer, i, key) Adam's state."""
+        out = [("ac", n) for n, _ in self.ac.named_parameters()]
+        if getattr(self, "ac_targ", None) is not None:
+            out += [("ac_targ", n) for n, _ in self.ac_targ.named_parameters()]
+        for name, (_, states, *_) in getattr(self, "_adam", {}).items():
+            out += [("adam", name, i, k) for i in range(len(states))
+                    for k in ("step", "exp_avg", "exp_avg_sq")]
+        return out
+
     def mutable_tensors(self):
-        """Every tensor an update changes in place: parameters, targets, Adam's state."""
+        """The tensors of ``state_layout``: parameters, targets, Adam's state."""
         out = list(self.ac.parameters())
         if getattr(self, "ac_targ", None) is not None:
             out += list(self.ac_targ.parameters())
-        for params, states, *_ in getattr(self, "_adam", {}).values():
-            out += [t for st in states for t in (st["step"], st["exp_avg"], st["exp_avg_sq"])]
+        for _, states, *_ in getattr(self, "_adam", {}).values():
+            out += [st[k] for st in states for k in ("step", "exp_avg", "exp_avg_sq")]
         return out
+
+    def swapped(self, tensors, fn, *args):
+        """``fn(*args)`` with ``tensors`` (as ``mutable_tensors``: a population member's
+        slices) in place of this learner's own parameters, targets and Adam state; its
+        in-place updates land in ``tensors``. Needs the functional step."""
+        modules, adam = {}, {}
+        for (kind, *key), t in zip(self.state_layout(), tensors):
+            if kind == "adam":
+                name, i, k = key
+                adam.setdefault(name, {}).setdefault(i, {})[k] = t
+            else:
+                modules[f"{kind}.{key[0]}"] = t
+        self._adam_swap = {name: [st[i] for i in range(len(st))] for name, st in adam.items()}
+        try:
+            return functional_call(self._holder_all, modules, (fn, *args))
+        finally:
+            self._adam_swap = None
 
 
 def graph_counts():
