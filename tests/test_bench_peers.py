@@ -10,14 +10,16 @@ HAS_SB3 = "sb3" in bench_peers.available_peers()[0]
 
 
 def test_smoke_times_ours_and_the_installed_peers(tmp_path):
-    """Both backends and Stable-Baselines3 (when installed) run TD3 at the smoke sizes; each
-    run gives one time per chunk and a rate over the chunks after the skipped ones."""
+    """Both backends (PyTorch eager and compiled) and Stable-Baselines3 (when installed) run
+    TD3 at the smoke sizes; each run gives one time per chunk and a rate over the chunks
+    after the skipped ones."""
     path = tmp_path / "peers.json"
     assert bench.main(["--peers", "--smoke", "--only", "sb3", "--json", str(path)]) == 0
     res = json.loads(path.read_text())
     assert res["smoke"] is True and res["threads"] == 1 and list(res["algos"]) == ["td3"]
     td3 = res["algos"]["td3"]
-    expected = {"spinup_jax", "spinup_pytorch"} | ({"sb3"} if HAS_SB3 else set())
+    expected = ({"spinup_jax", "spinup_pytorch", "spinup_pytorch_compiled"}
+                | ({"sb3"} if HAS_SB3 else set()))
     assert set(td3["steps_per_s"]) == expected
     size = bench_peers.sizes("td3", smoke=True)
     for runs in td3["runs"].values():
@@ -29,7 +31,7 @@ def test_smoke_times_ours_and_the_installed_peers(tmp_path):
     for c, runs in td3["runs"].items():
         assert td3["best_chunk_steps_per_s"][c] >= td3["steps_per_s"][c]
     text = bench_peers.format_table(res)
-    assert "spinup JAX" in text and "spinup PyTorch" in text
+    assert "spinup JAX" in text and "spinup PyTorch" in text and "spinup PyTorch comp." in text
     if not HAS_SB3:
         assert "not timed: Stable-Baselines3 (not installed)" in text
 

@@ -35,9 +35,10 @@ from spinup.commands.bench_common import write_json
 
 ENV = "HalfCheetah-v4"
 ALGOS = ("td3", "sac", "ddpg", "ppo")  # the order they are timed in
-OURS = ("spinup_jax", "spinup_pytorch")
+OURS = ("spinup_jax", "spinup_pytorch", "spinup_pytorch_compiled")
 PEERS = {"sb3": "stable_baselines3", "sbx": "sbx"}  # contender -> module
 NAMES = {"spinup_jax": "spinup JAX", "spinup_pytorch": "spinup PyTorch",
+         "spinup_pytorch_compiled": "spinup PyTorch comp.",
          "sb3": "Stable-Baselines3", "sbx": "SBX"}
 
 # The settings every contender runs with.
@@ -120,14 +121,15 @@ def our_flags(algo, s, size):
     return flags
 
 
-def run_ours(backend, algo, s, size, seed, device, workdir, threads=None):
-    """Time one run of ``<algo>_<backend>``; returns the seconds of each chunk (an epoch of
+def run_ours(backend, algo, s, size, seed, device, workdir, threads=None, compile="none"):
+    """Time one run of ``<algo>_<backend>`` (PyTorch: in ``compile`` mode; compilation falls
+    in the skipped chunks, as JAX's does); returns the seconds of each chunk (an epoch of
     ``size.chunk`` steps: its ``TimeEpoch``, which tiles the wall clock)."""
     from spinup.utils import run_files
     flags = our_flags(algo, s, size) + ["--seed", str(seed), "--exp_name", "run",
                                         "--data_dir", workdir]
     if backend == "pytorch":
-        flags += ["--device", device]
+        flags += ["--device", device, "--compile", compile]
     cmd = [sys.executable, "-m", "spinup.run", f"{algo}_{backend}", *flags]
     proc = subprocess.run(cmd, env=child_env(device, threads), capture_output=True, text=True)
     if proc.returncode != 0:
@@ -237,7 +239,7 @@ def time_run(contender, algo, s, size, seed=0, device="cpu", threads=None):
     with tempfile.TemporaryDirectory(prefix="spinup_peers_") as tmp:
         if contender in OURS:
             chunks = run_ours(contender.split("_")[1], algo, s, size, seed, device, tmp,
-                              threads)
+                              threads, "default" if contender.endswith("_compiled") else "none")
         else:
             out = os.path.join(tmp, "chunks.json")
             cmd = [sys.executable, "-m", "spinup.commands.bench_peers", "--child", contender,
@@ -309,13 +311,13 @@ def format_table(res):
     """Env steps/s per algorithm and contender (median over rounds; and at the fastest chunk
     of any round, the one least disturbed by other load on a shared machine), against spinup
     JAX, and the ratios the targets of issue 21 are stated in."""
-    lines = [f"{'algo':<6}{'contender':<20}{'env steps/s':>12}  {'JAX / this':>10}  "
+    lines = [f"{'algo':<6}{'contender':<22}{'env steps/s':>12}  {'JAX / this':>10}  "
              f"{'best chunk':>10}  {'JAX / this':>10}  rounds"]
     for algo, a in res["algos"].items():
         ours, best_of = a["steps_per_s"]["spinup_jax"], a["best_chunk_steps_per_s"]
         for c, v in a["steps_per_s"].items():
             each = ", ".join(f"{x['steps_per_s']:.0f}" for x in a["runs"][c])
-            lines.append(f"{algo:<6}{NAMES[c]:<20}{v:>12.1f}  {ours / v:>10.2f}  "
+            lines.append(f"{algo:<6}{NAMES[c]:<22}{v:>12.1f}  {ours / v:>10.2f}  "
                          f"{best_of[c]:>10.1f}  {best_of['spinup_jax'] / best_of[c]:>10.2f}  "
                          f"{each}")
         peers = {c: v for c, v in a["steps_per_s"].items() if c not in OURS}
