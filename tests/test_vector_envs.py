@@ -48,7 +48,9 @@ def test_one_env_reproduces_the_reference_runs(name, tmp_path):
     """--num_envs 1 (the default) against progress.txt files kept from before vector envs
     existed (tests/data, made on a 2-core Intel Xeon): the same episodes, returns and losses.
     The tolerances absorb another CPU's float kernels: last bits in the first epoch, and
-    those bits amplified by a few hundred Adam steps later on; episode lengths are exact."""
+    those bits amplified by a few hundred Adam steps later on (on a 2-core AMD EPYC, with the
+    code before compiled PyTorch too, TRPO PyTorch's epoch-2 StdEpRet on InvertedPendulum
+    came out 2.02% off: 3% is allowed); average episode lengths are exact."""
     path = run_golden(name, tmp_path, num_envs=1)
     ref = np.genfromtxt(f"tests/data/golden_{name}.txt", names=True, delimiter="\t")
     got = np.genfromtxt(path, names=True, delimiter="\t")
@@ -61,7 +63,7 @@ def test_one_env_reproduces_the_reference_runs(name, tmp_path):
             continue
         np.testing.assert_allclose(got[col][:1], ref[col][:1], rtol=1e-4, atol=1e-5,
                                    err_msg=col)
-        np.testing.assert_allclose(got[col][1:], ref[col][1:], rtol=2e-2, atol=1e-3,
+        np.testing.assert_allclose(got[col][1:], ref[col][1:], rtol=3e-2, atol=1e-3,
                                    err_msg=col)
 
 
