@@ -40,7 +40,8 @@ def cases(quick):
              "on_policy": ["--epochs", on_epochs, "--hid", "(64,32)"]}
     pop = ["--seed", "0", "10", "20", "--population"]
     extra = {"td3": [("td3_jax x3 population", "td3_jax", pop),
-                     ("td3_pytorch x3 population", "td3_pytorch", pop)],
+                     ("td3_pytorch x3 population compiled", "td3_pytorch",
+              pop + ["--compile", "default"])],
              "vpg": [("vpg_jax 8 envs", "vpg_jax", ["--num_envs", "8"])]}
     out = []
     for algo in sorted(registry.ALGOS, key=lambda a: registry.spec(a).family != "off_policy"):
@@ -113,10 +114,11 @@ def run_all(quick=False, data_dir=None, families=None):
 def format_runs(res):
     """The results as a table, with the ratios the targets are stated in."""
     r, floor = res["runs"], res["floor_seconds_per_4000_steps"]
-    lines = [f"{'run':<24}" + "".join(f"{p[4:]:>9}" for p in PHASES)
+    w = max([24, *(len(name) + 1 for name in r)])
+    lines = [f"{'run':<{w}}" + "".join(f"{p[4:]:>9}" for p in PHASES)
              + f"{'act us/step':>13}{'env steps/s':>13}{'wall s':>9}"]
     for name, x in r.items():
-        lines.append(f"{name:<24}" + "".join(f"{x[p]:>9.3f}" for p in PHASES)
+        lines.append(f"{name:<{w}}" + "".join(f"{x[p]:>9.3f}" for p in PHASES)
                      + f"{x['act_us_per_step']:>13.1f}{x['steps_per_s']:>13.0f}"
                      + f"{x['wall']:>9.1f}")
     lines.append(f"env floor: {floor:.3f} s per 4000 random-action steps")
@@ -139,8 +141,8 @@ def format_runs(res):
          ratio("vpg_jax 8 envs", "vpg_jax", "steps_per_s")),
         ("TD3 JAX population of 3 / one seed, wall time per epoch: ",
          ratio("td3_jax x3 population", "td3_jax")),
-        ("TD3 PyTorch population of 3 / one seed, wall time per epoch: ",
-         ratio("td3_pytorch x3 population", "td3_pytorch")),
+        ("TD3 PyTorch population of 3 / one seed (both compiled), wall time per epoch: ",
+         ratio("td3_pytorch x3 population compiled", "td3_pytorch compiled")),
     ]
     lines += [f"{label}{x:.2f}" for label, x in figures if x is not None]
     return "\n".join(lines)
