@@ -52,8 +52,9 @@ def check_compile(mode, device):
 
 
 class _Holder(nn.Module):
-    """Calls a loss function with ``ac``'s parameters swapped (``functional_call``): the
-    learner's own loss methods, which read ``self.ac``, become functions of the parameters."""
+    """Calls a loss function with ``ac``'s (and ``ac_targ``'s) parameters swapped
+    (``functional_call``): the learner's own loss methods, which read ``self.ac``, become
+    functions of the parameters."""
 
     def __init__(self, ac):
         super().__init__()
@@ -114,16 +115,17 @@ class Optimizing:
         self.compile_mode = check_compile(mode, self.device)
         self.functional = mode != "none"
         self._holder = _Holder(self.ac)
-        self._holder_all = _Holder(self.ac)
         if getattr(self, "ac_targ", None) is not None:
-            self._holder_all.ac_targ = self.ac_targ
+            self._holder.ac_targ = self.ac_targ  # swapped too, for a population's members
         names = {id(p): n for n, p in self.ac.named_parameters()}
-        self._owned = {}
+        self._owned, self._others = {}, {}
         for name, opt in self.optimizers.items():
             (group,) = opt.param_groups
             if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
                 raise ValueError(f"optimizer {name!r}: the functional step is plain Adam")
             self._owned[name] = [names[id(p)] for p in group["params"]]
+            owned = {id(p) for p in group["params"]}
+            self._others[name] = [p for p in self.ac.parameters() if id(p) not in owned]
         if self.functional:
             self.link_optimizer_state()
 
@@ -151,8 +153,7 @@ class Optimizing:
                 st["step"] = torch.as_tensor(st["step"], dtype=torch.float32,
                                              device=self.device if capturable else "cpu")
                 states.append(st)
-            self._adam[name] = (group["params"], states, group["lr"], group["betas"],
-                                group["eps"])
+            self._adam[name] = (states, group["lr"], group["betas"], group["eps"])
 
     def optimize(self, name, loss_fn, *args, accept=None):
         """One Adam step of optimizer ``name`` on ``loss_fn(*args)`` (a loss, or (loss, aux)),
@@ -161,8 +162,7 @@ class Optimizing:
         if self.functional:
             return self._functional_step(name, loss_fn, args, accept)
         opt = self.optimizers[name]
-        owned = {id(p) for p in opt.param_groups[0]["params"]}
-        others = [p for p in self.ac.parameters() if id(p) not in owned and p.requires_grad]
+        others = [p for p in self._others[name] if p.requires_grad]
         for p in others:  # the loss's gradient flows to the optimizer's parameters only
             p.requires_grad_(False)
         try:
@@ -178,7 +178,7 @@ class Optimizing:
 
     def _functional_step(self, name, loss_fn, args, accept):
         grads, loss, aux = self._functional_grads(name, loss_fn, args)
-        _, states, lr, betas, eps = self._adam[name]
+        states, lr, betas, eps = self._adam[name]
         named = dict(self.ac.named_parameters())  # a population member's, while swapped
         params = [named[n] for n in self._owned[name]]
         if self._adam_swap is not None:
@@ -241,7 +241,7 @@ class Optimizing:
         out = [("ac", n) for n, _ in self.ac.named_parameters()]
         if getattr(self, "ac_targ", None) is not None:
             out += [("ac_targ", n) for n, _ in self.ac_targ.named_parameters()]
-        for name, (_, states, *_) in getattr(self, "_adam", {}).items():
+        for name, (states, *_) in getattr(self, "_adam", {}).items():
             out += [("adam", name, i, k) for i in range(len(states))
                     for k in ("step", "exp_avg", "exp_avg_sq")]
         return out
@@ -251,7 +251,7 @@ class Optimizing:
         out = list(self.ac.parameters())
         if getattr(self, "ac_targ", None) is not None:
             out += list(self.ac_targ.parameters())
-        for _, states, *_ in getattr(self, "_adam", {}).values():
+        for states, *_ in getattr(self, "_adam", {}).values():
             out += [st[k] for st in states for k in ("step", "exp_avg", "exp_avg_sq")]
         return out
 
@@ -268,7 +268,7 @@ class Optimizing:
                 modules[f"{kind}.{key[0]}"] = t
         self._adam_swap = {name: [st[i] for i in range(len(st))] for name, st in adam.items()}
         try:
-            return functional_call(self._holder_all, modules, (fn, *args))
+            return functional_call(self._holder, modules, (fn, *args))
         finally:
             self._adam_swap = None
 
