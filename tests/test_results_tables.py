@@ -52,3 +52,26 @@ def test_readme_grid_is_made_from_the_runs(results):
     mod, all_runs = results
     _, between, _ = mod.split_at_markers(mod.README)
     assert between == mod.readme_body(all_runs), "README.md: rerun python scripts/results.py"
+
+
+def test_seed_spread_agrees_with_the_tables():
+    """scripts/seed_spread.py (the numbers behind a shortfall's investigation) reads the same
+    runs as the tables: its per-backend mean +- std is the table's; bad input is named."""
+    import re
+    import subprocess
+    import sys
+    script = osp.join(ROOT, "scripts", "seed_spread.py")
+    out = subprocess.run([sys.executable, script, "Hopper-v4", "ppo"], capture_output=True,
+                         text=True, check=True).stdout
+    with open(osp.join(ROOT, "docs", "results.md")) as f:
+        md = f.read().split("<!-- tables: Hopper-v4")[1].split("<!-- tables: end -->")[0]
+    for backend in ("jax", "pytorch"):
+        mean, std = re.search(rf"  {backend}: last-epoch return (\d+) \+- (\d+) over 3",
+                              out).groups()
+        row = next(line for line in md.splitlines()
+                   if line.startswith(f"| PPO | {backend} | 0, 10, 20 | 3M |"))
+        assert f"| {mean} +- {std} |" in row
+    assert re.search(r"Welch's t-test on last-epoch returns: t = -?[\d.]+, p = [\d.]+", out)
+    bad = subprocess.run([sys.executable, script, "Hopper-v4", "a2c"], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "invalid choice: 'a2c'" in bad.stderr
