@@ -5,7 +5,7 @@ backend, the mean +- std of the last-epoch returns, the two backends' Welch t-te
 the mean over all of the env's runs of the algorithm.
 
 Usage: python scripts/seed_spread.py ENV ALGO     e.g. python scripts/seed_spread.py Hopper-v4 ppo
-Reads the committed run folders that scripts/results.py reads.
+Reads the committed run folders through scripts/results.py (load_runs), every seed there.
 """
 import argparse
 import os.path as osp
@@ -22,17 +22,13 @@ def main(argv=None):
     p.add_argument("env", choices=results.ENVS)
     p.add_argument("algo", choices=results.ALGOS)
     a = p.parse_args(argv)
-    folder = results.runs_dir(a.env)
     metric = results.METRIC[a.algo]
+    runs = results.load_runs(a.env)
     last = {}
-    print(f"{a.env} {a.algo}: {metric}, runs under {osp.relpath(folder)}")
+    print(f"{a.env} {a.algo}: {metric}, runs under {osp.relpath(results.runs_dir(a.env))}")
     for backend in ("jax", "pytorch"):
-        for seed in (0, 10, 20):
-            path = osp.join(folder, f"{a.algo}_{backend}_s{seed}", "progress.txt")
-            if not osp.exists(path):
-                continue
-            d = np.genfromtxt(path, names=True, delimiter="\t")
-            r, steps = d[metric], d["TotalEnvInteracts"]
+        for seed, cols in sorted(runs.get((a.algo, backend), {}).items()):
+            r, steps = cols[metric], cols["TotalEnvInteracts"]
             along = ", ".join(
                 f"{m // 1_000_000}M {r[max(0, i - 10):i].mean():.0f}"
                 for m in range(1_000_000, int(steps[-1]) + 1, 1_000_000)
@@ -44,7 +40,7 @@ def main(argv=None):
                   f"{np.abs(np.diff(tail)).mean():.0f}")
             last.setdefault(backend, []).append(r[-1])
     if not last:
-        sys.exit(f"error: no {a.algo} runs of {a.env} under {folder}")
+        sys.exit(f"error: no {a.algo} runs of {a.env} under {results.runs_dir(a.env)}")
     for backend, v in last.items():
         print(f"  {backend}: last-epoch return {np.mean(v):.0f} +- {np.std(v):.0f} over {len(v)}")
     every = np.concatenate(list(last.values()))
