@@ -2,7 +2,10 @@
 figure (issue 31): per run, the return along the way (10-epoch means at each million steps),
 the spread of its last 50 epochs, and the mean change from one epoch to the next; then, per
 backend, the mean +- std of the last-epoch returns, the two backends' Welch t-test, and
-the mean over all of the env's runs of the algorithm.
+the mean over all of the env's runs of the algorithm. Where one backend has a single run (the
+off-policy PyTorch seed 0 on Hopper-v4), that run is set against the other backend's seeds:
+on each of three measures (the last epoch, the mean of the last 10, the mean over the whole
+run) whether it lies in their 95% prediction interval for one more run.
 
 Usage: python scripts/seed_spread.py ENV ALGO     e.g. python scripts/seed_spread.py Hopper-v4 ppo
 Reads the committed run folders through scripts/results.py (load_runs), every seed there.
@@ -17,6 +20,37 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import results  # noqa: E402  (scripts/results.py: where the runs are, which column is the return)
 
 
+MEASURES = {"last epoch": lambda r: r[-1], "mean of last 10": lambda r: r[-10:].mean(),
+            "whole-run mean": lambda r: r.mean()}
+
+
+def prediction_interval(values, level=0.95):
+    """The interval that holds one more draw from the distribution of ``values`` with
+    probability ``level`` (normal model: mean +- t * sd * sqrt(1 + 1/n), n - 1 degrees of
+    freedom); needs at least 2 values."""
+    from scipy import stats
+    v = np.asarray(values, float)
+    if v.size < 2:
+        raise ValueError(f"a prediction interval needs at least 2 values, got {v.size}")
+    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) * np.sqrt(1 + 1 / v.size)
+    return v.mean() - half, v.mean() + half
+
+
+def lone_run_lines(lone_name, lone, others_name, others):
+    """One line per measure: the lone run's value against the prediction interval of the
+    other backend's runs (``lone``: a return curve; ``others``: a list of them)."""
+    lines = []
+    for label, f in MEASURES.items():
+        x, vals = f(lone), [f(r) for r in others]
+        lo, hi = prediction_interval(vals)
+        z = (x - np.mean(vals)) / np.std(vals, ddof=1)
+        lines.append(f"  {lone_name}'s {label} {x:.0f} against {others_name}'s "
+                     f"{np.mean(vals):.0f} +- {np.std(vals, ddof=1):.0f} over {len(vals)}: "
+                     f"z = {z:+.2f}, 95% prediction interval {lo:.0f} to {hi:.0f}, "
+                     f"{'inside' if lo <= x <= hi else 'OUTSIDE'}")
+    return lines
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("env", choices=results.ENVS)
@@ -24,7 +58,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     metric = results.METRIC[a.algo]
     runs = results.load_runs(a.env)
-    last = {}
+    last, curves = {}, {}
     print(f"{a.env} {a.algo}: {metric}, runs under {osp.relpath(results.runs_dir(a.env))}")
     for backend in ("jax", "pytorch"):
         for seed, cols in sorted(runs.get((a.algo, backend), {}).items()):
@@ -39,6 +73,7 @@ def main(argv=None):
                   f"{tail.min():.0f} to {tail.max():.0f}, mean epoch-to-epoch change "
                   f"{np.abs(np.diff(tail)).mean():.0f}")
             last.setdefault(backend, []).append(r[-1])
+            curves.setdefault(backend, []).append((seed, r))
     if not last:
         sys.exit(f"error: no {a.algo} runs of {a.env} under {results.runs_dir(a.env)}")
     for backend, v in last.items():
@@ -52,6 +87,13 @@ def main(argv=None):
         t = stats.ttest_ind(last["jax"], last["pytorch"], equal_var=False)
         print(f"  JAX against PyTorch, Welch's t-test on last-epoch returns: t = "
               f"{t.statistic:.2f}, p = {t.pvalue:.2f}")
+    sizes = {b: len(c) for b, c in curves.items()}
+    if len(sizes) == 2 and min(sizes.values()) == 1 and max(sizes.values()) >= 2:
+        lone_b = min(sizes, key=sizes.get)
+        other_b = max(sizes, key=sizes.get)
+        seed, lone = curves[lone_b][0]
+        print("\n".join(lone_run_lines(f"{lone_b} s{seed}", lone, other_b,
+                                        [r for _, r in curves[other_b]])))
     target = results.SPINNINGUP[a.env].get(a.algo)
     if target is not None:
         print(f"  SpinningUp's figure: {target}")

@@ -4,6 +4,7 @@ run folders: no number in them is typed by hand or left stale."""
 import importlib.util
 import os.path as osp
 
+import numpy as np
 import pytest
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), "..")
@@ -75,3 +76,25 @@ def test_seed_spread_agrees_with_the_tables():
     bad = subprocess.run([sys.executable, script, "Hopper-v4", "a2c"], capture_output=True,
                          text=True)
     assert bad.returncode == 2 and "invalid choice: 'a2c'" in bad.stderr
+
+
+def test_seed_spread_sets_a_lone_run_against_the_other_backends_seeds():
+    """A backend with one run (PyTorch seed 0 of the off-policy algorithms on Hopper) is judged
+    by the other backend's 95% prediction interval: mean +- t(0.975, n-1) * sd * sqrt(1 + 1/n)
+    (for 1, 2, 3: 2 +- 4.303 * 1 * 1.1547), on the last epoch, the last 10 and the whole run."""
+    import sys
+    sys.path.insert(0, osp.join(ROOT, "scripts"))
+    import seed_spread
+    lo, hi = seed_spread.prediction_interval([1.0, 2.0, 3.0])
+    assert np.isclose(lo, 2 - 4.3027 * 1.1547, atol=1e-3)
+    assert np.isclose(hi, 2 + 4.3027 * 1.1547, atol=1e-3)
+    with pytest.raises(ValueError, match="at least 2 values, got 1"):
+        seed_spread.prediction_interval([1.0])
+    others = [np.full(20, 100.0) + s for s in (-10, 0, 10)]  # last epoch 90, 100, 110
+    near = np.r_[np.full(10, -61.0), np.full(10, 105.0)]  # ends inside, whole run far below
+    lines = seed_spread.lone_run_lines("pytorch s0", near, "jax", others)
+    assert [line.split(" against ")[0] for line in lines] == [
+        "  pytorch s0's last epoch 105", "  pytorch s0's mean of last 10 105",
+        "  pytorch s0's whole-run mean 22"]
+    assert [line.endswith("inside") for line in lines] == [True, True, False]
+    assert "z = +0.50" in lines[0] and "jax's 100 +- 10 over 3" in lines[0]
