@@ -7,8 +7,9 @@
 # benchmark); the off-policy runs also checkpoint their replay buffer (--save_buffer), so that
 # a killed run resumes exactly. As each run finishes, its config.json and progress.txt are
 # copied to OUT/<algo>_<backend>_s<seed>/ (commit them); a run already there is skipped, and a
-# run with a checkpoint under the data folder is resumed rather than restarted, so rerunning
-# the script (on this machine or, with the data folder, another) continues the queue.
+# run with a checkpoint under the data folder is resumed rather than restarted (only copied if
+# it had finished before its queue stopped), so rerunning the script (on this machine or, with
+# the data folder, another) continues the queue.
 #
 # Usage: bash scripts/benchmark.sh ENV [RUN ...]     (RUN like td3_jax_s0)
 #   default RUNs: every algorithm in both backends at seeds 0 10 20 on HalfCheetah-v4; on the
@@ -70,7 +71,12 @@ for run in "${runs[@]}"; do
     dir="$data/${prefix}_$algo/${prefix}_${algo}_s$seed"
     log="$data/$run.log"
     [ "$env_id" = HalfCheetah-v4 ] && log="$data.$run.log"
-    if [ -f "$dir/checkpoint/checkpoint.npz" ]; then
+    if [ -f "$dir/checkpoint/checkpoint.npz" ] && python -c "
+import sys; from spinup.algos import runs
+_, meta, planned, done = runs.run_status(sys.argv[1]); sys.exit(done < planned)" "$dir"; then
+        # finished, but its queue stopped before the copy (killed, or the run finished alone)
+        echo "$(date -u +%FT%TZ) finished earlier $env_id $run"
+    elif [ -f "$dir/checkpoint/checkpoint.npz" ]; then
         echo "$(date -u +%FT%TZ) resume $env_id $run"
         python -m spinup.run resume "$dir" >> "$log" 2>&1
     else
