@@ -2,10 +2,12 @@
 figure (issue 31): per run, the return along the way (10-epoch means at each million steps),
 the spread of its last 50 epochs, and the mean change from one epoch to the next; then, per
 backend, the mean +- std of the last-epoch returns, the two backends' Welch t-test, and
-the mean over all of the env's runs of the algorithm. Where one backend has a single run (the
-off-policy PyTorch seed 0 on Hopper-v4), that run is set against the other backend's seeds:
-on each of three measures (the last epoch, the mean of the last 10, the mean over the whole
-run) whether it lies in their 95% prediction interval for one more run.
+the mean over all of the env's runs of the algorithm; the off-policy runs also say in how many
+of their last 50 epochs a test episode ended early (a mean test length under the longest), and
+each backend its seed-mean curve's best point within 1M steps (Tianshou's measure). Where one
+backend has a single run (the off-policy PyTorch seed 0 on Hopper-v4), that run is set against
+the other backend's seeds: on each of three measures (the last epoch, the mean of the last 10,
+the mean over the whole run) whether it lies in their 95% prediction interval for one more run.
 
 Usage: python scripts/seed_spread.py ENV ALGO     e.g. python scripts/seed_spread.py Hopper-v4 ppo
 Reads the committed run folders through scripts/results.py (load_runs), every seed there.
@@ -51,6 +53,26 @@ def lone_run_lines(lone_name, lone, others_name, others):
     return lines
 
 
+def early_ends(cols, last=50):
+    """For a run with test episodes: in how many of its last ``last`` epochs a test episode
+    ended before the longest one (a mean test length under the run's longest)."""
+    if "TestEpLen" not in cols:
+        return ""
+    lens = cols["TestEpLen"]
+    k = int((lens[-last:] < lens.max()).sum())
+    return f"; a test episode ended early in {k} of them"
+
+
+def best_of_mean_curve(curves, steps, within=1_000_000):
+    """(the highest point of the seeds' mean curve up to ``within`` steps, its step): the
+    measure of Tianshou's benchmark tables (the best average over its seeds within 1M)."""
+    n = min(len(r) for r in curves)
+    mean = np.mean([r[:n] for r in curves], axis=0)
+    k = int(np.searchsorted(steps[:n], within, side="right"))
+    i = int(mean[:k].argmax())
+    return mean[i], int(steps[i])
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("env", choices=results.ENVS)
@@ -71,7 +93,8 @@ def main(argv=None):
             print(f"  {backend:7s} s{seed:<2d}  last {r[-1]:6.0f}  10-epoch means: {along}  |  "
                   f"last 50 epochs: mean {tail.mean():.0f}, std {tail.std():.0f}, range "
                   f"{tail.min():.0f} to {tail.max():.0f}, mean epoch-to-epoch change "
-                  f"{np.abs(np.diff(tail)).mean():.0f}")
+                  f"{np.abs(np.diff(tail)).mean():.0f}"
+                  + early_ends(cols))
             last.setdefault(backend, []).append(r[-1])
             curves.setdefault(backend, []).append((seed, r))
     if not last:
@@ -82,6 +105,11 @@ def main(argv=None):
     if len(every) > 1:
         print(f"  all {len(every)} runs: {every.mean():.0f} +- {every.std():.0f}; standard error "
               f"of a 3-run mean {every.std(ddof=1) / np.sqrt(3):.0f}")
+    for backend, c in curves.items():
+        value, step = best_of_mean_curve([r for _, r in c],
+                                         runs[(a.algo, backend)][c[0][0]]["TotalEnvInteracts"])
+        print(f"  {backend}: best point of the {len(c)}-seed mean curve within 1M steps "
+              f"(Tianshou's measure): {value:.0f} at step {step}")
     if len(last) == 2 and min(len(v) for v in last.values()) >= 2:
         from scipy import stats
         t = stats.ttest_ind(last["jax"], last["pytorch"], equal_var=False)

@@ -98,3 +98,19 @@ def test_seed_spread_sets_a_lone_run_against_the_other_backends_seeds():
         "  pytorch s0's whole-run mean 22"]
     assert [line.endswith("inside") for line in lines] == [True, True, False]
     assert "z = +0.50" in lines[0] and "jax's 100 +- 10 over 3" in lines[0]
+
+
+def test_seed_spread_best_of_the_mean_curve_and_early_test_ends():
+    """Tianshou's measure is the highest point of the seed-mean curve up to 1M steps, not the
+    mean of each seed's best; a test episode ended early where the mean test length of an
+    epoch is under the run's longest (on-policy runs have no test length and say nothing)."""
+    import sys
+    sys.path.insert(0, osp.join(ROOT, "scripts"))
+    import seed_spread
+    steps = np.array([500_000, 1_000_000, 1_500_000])
+    curves = [np.array([10.0, 0.0, 99.0]), np.array([0.0, 8.0, 99.0])]  # seed bests 10 and 8
+    assert seed_spread.best_of_mean_curve(curves, steps) == (5.0, 500_000)  # 99 is past 1M
+    lens = np.r_[np.full(60, 1000.0), 990.0, np.full(9, 1000.0), 412.0]
+    assert seed_spread.early_ends({"TestEpLen": lens}) == \
+        "; a test episode ended early in 2 of them"
+    assert seed_spread.early_ends({"EpLen": lens}) == ""
