@@ -43,7 +43,9 @@ SPINNINGUP = {
 # the issues set their own (11: VPG, TD3; 22: PPO, DDPG, SAC; 30: TRPO).
 TARGET = {env: dict(fig) for env, fig in SPINNINGUP.items()}
 TARGET["HalfCheetah-v4"] = dict(td3=9000, vpg=500, ppo=2500, ddpg=8500, sac=10000, trpo=1980)
-# Published figures beside the tables (../shared/REFERENCE.md).
+# Published figures beside the tables (../shared/REFERENCE.md; Tianshou's DDPG, TD3 and SAC:
+# the tables of thu-ml/tianshou's examples/mujoco/README.md, v3, 10 seeds, the best point of
+# the seed-mean curve within 1M steps, SpinningUp's hyperparameters but batch 256).
 PUBLISHED = {
     "HalfCheetah-v4": {
         "td3": "TD3 paper 9567 +- 833; SpinningUp PyTorch ~9755; CleanRL torch 9583 +- 126, "
@@ -56,12 +58,18 @@ PUBLISHED = {
         "sac": "SpinningUp ~11460 at 1M; Tianshou 12139 +- 1049 (max over 1M)",
     },
     "Hopper-v4": {"trpo": "Tianshou 2046 +- 1038 (v3, its own tuning, best within 1M)",
-                  "td3": "CleanRL 3135 +- 360 (v4, training return at 1M)",
-                  "sac": "CleanRL 2310 +- 343", "ppo": "CleanRL 2383 +- 272 at 1M"},
-    "Walker2d-v4": {"trpo": "Tianshou 3827 +- 783", "td3": "CleanRL 4058 +- 659",
-                    "sac": "CleanRL 3591 +- 911", "ppo": "CleanRL 2288 +- 572 at 1M"},
-    "Ant-v4": {"trpo": "Tianshou 2867 +- 708"},
-    "Swimmer-v4": {"trpo": "Tianshou 41 +- 20"},
+                  "ddpg": "Tianshou 2197 +- 972 (v3, batch 256, best within 1M)",
+                  "td3": "CleanRL 3135 +- 360 (v4, training return at 1M); Tianshou 3472 +- 117",
+                  "sac": "CleanRL 2310 +- 343; Tianshou 3542 +- 52",
+                  "ppo": "CleanRL 2383 +- 272 at 1M"},
+    "Walker2d-v4": {"trpo": "Tianshou 3827 +- 783", "ddpg": "Tianshou 1401 +- 905",
+                    "td3": "CleanRL 4058 +- 659; Tianshou 3982 +- 275",
+                    "sac": "CleanRL 3591 +- 911; Tianshou 5007 +- 252",
+                    "ppo": "CleanRL 2288 +- 572 at 1M"},
+    "Ant-v4": {"trpo": "Tianshou 2867 +- 708", "ddpg": "Tianshou 990 +- 4",
+               "td3": "Tianshou 5116 +- 800", "sac": "Tianshou 5850 +- 476"},
+    "Swimmer-v4": {"trpo": "Tianshou 41 +- 20", "ddpg": "Tianshou 144 +- 7",
+                   "td3": "Tianshou 104 +- 34", "sac": "Tianshou 44 +- 1"},
 }
 # Curves: the on-policy training return moves a lot from epoch to epoch; their figures show a
 # trailing mean over this many epochs (the tables never smooth).
@@ -293,7 +301,8 @@ def results_md_body(env, runs):
     published = PUBLISHED.get(env, {})
     text = "\n\n"
     if published:
-        text += ("Per algorithm and backend (published figures, ../shared/REFERENCE.md: "
+        text += ("Per algorithm and backend (published figures, ../shared/REFERENCE.md and "
+                 "Tianshou's examples/mujoco tables: "
                  + "; ".join(f"{a.upper()}: {p}" for a, p in published.items()) + "):\n\n")
     return (text + summary_table(env, runs) + "\n\nPer run:\n\n" + runs_table(runs)
             + "\n\n")
