@@ -1,6 +1,7 @@
 """The benchmark's results, made from the committed run folders (never typed by hand): per
 env a CSV (docs/results/<env>_v4.csv), a figure with every algorithm (<env>_all.png: JAX
-solid, PyTorch dashed; HalfCheetah also one figure per algorithm), the env's two tables in
+solid, PyTorch dashed, off- and on-policy panels, SpinningUp's figures as crosses; HalfCheetah
+also one figure per algorithm), the env's two tables in
 docs/results.md (between its ``<!-- tables: ENV ... -->`` markers), and the README's grid of
 every env and algorithm.
 
@@ -26,6 +27,7 @@ RESULTS_MD = osp.join(ROOT, "..", "results.md")
 README = osp.join(ROOT, "..", "..", "README.md")
 ALGOS = ("vpg", "ppo", "trpo", "ddpg", "td3", "sac")
 ON_POLICY = ("vpg", "ppo", "trpo")
+OFF_POLICY = ("ddpg", "td3", "sac")
 METRIC = {a: "AverageEpRet" if a in ON_POLICY else "AverageTestEpRet" for a in ALGOS}
 # The benchmark length of each algorithm (SpinningUp's benchmark).
 STEPS = {a: 3_000_000 if a in ON_POLICY else 1_000_000 for a in ALGOS}
@@ -172,20 +174,33 @@ COLOURS = dict(zip(ALGOS, ("tab:gray", "tab:green", "tab:purple", "tab:orange", 
 
 
 def plot_all(env, runs, path):
-    """Every algorithm's curve on one figure, as SpinningUp's benchmark page draws them: the
-    mean over seeds with its +- std band, JAX solid, PyTorch dashed, one colour per
-    algorithm; on-policy curves smoothed as in their own figures."""
+    """Every algorithm's curve, as SpinningUp's benchmark page draws them: the mean over seeds
+    with its +- std band, JAX solid, PyTorch dashed, one colour per algorithm, on-policy curves
+    smoothed as in their own figures; the off-policy algorithms (1M steps) and the on-policy
+    ones (3M) in two panels on one return axis, SpinningUp's figure a cross at the end."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.2, 4.5))
-    for (algo, backend), seeds in _by_algo(runs):
-        x, mean, std = _curve(algo, seeds)
-        ax.plot(x, mean, color=COLOURS[algo], linestyle="-" if backend == "jax" else "--",
-                label=f"{algo.upper()} {backend} ({len(seeds)})")
-        ax.fill_between(x, mean - std, mean + std, color=COLOURS[algo], alpha=0.12)
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("return (off-policy: test; on-policy: training, 10-epoch mean)", fontsize=8)
-    ax.set_title(f"{env}: mean +- std over seeds (JAX solid, PyTorch dashed)", fontsize=9)
-    ax.legend(fontsize=7, ncol=2, title="algorithm backend (seeds)", title_fontsize=7)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    for ax, family, title in ((axes[0], OFF_POLICY, "off-policy: test return"),
+                              (axes[1], ON_POLICY, "on-policy: training return, 10-epoch mean")):
+        for (algo, backend), seeds in _by_algo(runs):
+            if algo not in family:
+                continue
+            x, mean, std = _curve(algo, seeds)
+            ax.plot(x, mean, color=COLOURS[algo], linestyle="-" if backend == "jax" else "--",
+                    label=f"{algo.upper()} {backend} ({len(seeds)})")
+            ax.fill_between(x, mean - std, mean + std, color=COLOURS[algo], alpha=0.12)
+        for algo in family:
+            figure = SPINNINGUP.get(env, {}).get(algo)
+            if figure is not None and any(a == algo for a, _ in runs):
+                ax.plot([STEPS[algo]], [figure], marker="x", markersize=9, color=COLOURS[algo],
+                        linestyle="none")
+        ax.set_xlabel("environment steps")
+        ax.set_title(title, fontsize=9)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, ncol=2, title="algorithm backend (seeds)", title_fontsize=7)
+    axes[0].set_ylabel("return")
+    fig.suptitle(f"{env}: mean +- std over seeds (JAX solid, PyTorch dashed; "
+                 "x: SpinningUp's figure)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
