@@ -1,9 +1,8 @@
 """The benchmark's results, made from the committed run folders (never typed by hand): per
 env a CSV (docs/results/<env>_v4.csv), a figure with every algorithm (<env>_all.png: JAX
 solid, PyTorch dashed, off- and on-policy panels, SpinningUp's figures as crosses; HalfCheetah
-also one figure per algorithm), the env's two tables in
-docs/results.md (between its ``<!-- tables: ENV ... -->`` markers), and the README's grid of
-every env and algorithm.
+also one figure per algorithm), the env's two tables in docs/results.md (between its
+``<!-- tables: ENV ... -->`` markers), and the README's grid of every env and algorithm.
 
 Usage: python scripts/results.py
 Run folders: docs/results/runs/<algo>_<backend>_s<seed>/ (HalfCheetah-v4) and
