@@ -10,6 +10,8 @@
 # run with a checkpoint under the data folder is resumed rather than restarted (only copied if
 # it had finished before its queue stopped), so rerunning the script (on this machine or, with
 # the data folder, another) continues the queue.
+# A run found under the data folder must be this benchmark's (algo, env, seed, epochs, steps
+# per epoch, hidden sizes) before it is resumed or copied; another is named, and the queue stops.
 #
 # Usage: bash scripts/benchmark.sh ENV [RUN ...]     (RUN like td3_jax_s0)
 #   default RUNs: every algorithm in both backends at seeds 0 10 20 on HalfCheetah-v4; on the
@@ -18,6 +20,8 @@
 #   OUT: docs/results/runs (HalfCheetah-v4, where its 30 runs were committed) or
 #        docs/results/<ENV>/runs; override with SPINUP_BENCH_OUT.
 #   data: data/hc_benchmark (HalfCheetah-v4) or data/benchmark/<ENV>; SPINUP_BENCH_DATA.
+#   SPINUP_BENCH_EPOCHS=N: every run N epochs long instead (a smoke test of the queue; its
+#   results are not the benchmark's, so give it its own OUT and data).
 # Two queues at once (one thread each, e.g. under `taskset -c 0` and `taskset -c 1`) use both
 # cores of a 2-core machine: give each its own list of runs.
 set -euo pipefail
@@ -34,6 +38,11 @@ else
     data=${SPINUP_BENCH_DATA:-data/benchmark/$env_id}
     prefix=$(echo "${env_id%-v*}" | tr '[:upper:]' '[:lower:]')
     out_root=${SPINUP_BENCH_OUT:-docs/results/$env_id/runs}
+fi
+epochs_override=${SPINUP_BENCH_EPOCHS:-}
+if [ -n "$epochs_override" ] && ! [[ $epochs_override =~ ^[1-9][0-9]*$ ]]; then
+    echo "error: SPINUP_BENCH_EPOCHS='$epochs_override' is not a positive whole number" >&2
+    exit 2
 fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} SPINUP_NO_PROGRESS=1
 runs=("$@")
@@ -64,26 +73,46 @@ for run in "${runs[@]}"; do
     out=$out_root/$run
     if [ -f "$out/progress.txt" ]; then echo "skip $run (done)"; continue; fi
     case $algo in
-        td3_*|ddpg_*|sac_*)
-            flags=(--hid "(256,256)" --batch_size 100 --epochs 250 --save_buffer) ;;
-        vpg_*|ppo_*|trpo_*) flags=(--hid "(64,32)" --steps_per_epoch 4000 --epochs 750) ;;
+        td3_*|ddpg_*|sac_*) hid=256,256 epochs=250
+            flags=(--hid "($hid)" --batch_size 100 --save_buffer) ;;
+        vpg_*|ppo_*|trpo_*) hid=64,32 epochs=750
+            flags=(--hid "($hid)" --steps_per_epoch 4000) ;;
     esac
+    epochs=${epochs_override:-$epochs}
     dir="$data/${prefix}_$algo/${prefix}_${algo}_s$seed"
     log="$data/$run.log"
     [ "$env_id" = HalfCheetah-v4 ] && log="$data.$run.log"
-    if [ -f "$dir/checkpoint/checkpoint.npz" ] && python -c "
-import sys; from spinup.algos import runs
-_, meta, planned, done = runs.run_status(sys.argv[1]); sys.exit(done < planned)" "$dir"; then
-        # finished, but its queue stopped before the copy (killed, or the run finished alone)
-        echo "$(date -u +%FT%TZ) finished earlier $env_id $run"
-    elif [ -f "$dir/checkpoint/checkpoint.npz" ]; then
-        echo "$(date -u +%FT%TZ) resume $env_id $run"
-        python -m spinup.run resume "$dir" >> "$log" 2>&1
-    else
-        echo "$(date -u +%FT%TZ) start $env_id $run"
-        python -m spinup.run "$algo" --env "$env_id" --seed "$seed" "${flags[@]}" \
-            --exp_name "${prefix}_$algo" --data_dir "$data" > "$log" 2>&1
+    state=start
+    if [ -f "$dir/checkpoint/checkpoint.npz" ]; then
+        state=$(python - "$dir" "$algo" "$env_id" "$seed" "$epochs" "$hid" <<'EOF'
+import sys
+from spinup.algos import runs
+run_dir, algo, env_id, seed, epochs, hid = sys.argv[1:]
+cfg, meta, planned, done = runs.run_status(run_dir)
+want = dict(algo=algo, env=env_id, seed=int(seed), epochs=int(epochs), steps_per_epoch=4000,
+            hidden_sizes=[int(h) for h in hid.split(",")])
+have = dict(algo=cfg.get("algo"), env=cfg.get("env_fn", {}).get("env_id"), seed=cfg.get("seed"),
+            epochs=planned, steps_per_epoch=cfg.get("steps_per_epoch"),
+            hidden_sizes=cfg.get("ac_kwargs", {}).get("hidden_sizes"))
+bad = [f"{k} {have[k]!r} (the benchmark's: {v!r})" for k, v in want.items() if have[k] != v]
+if bad:
+    sys.exit(f"error: {run_dir} holds another run than this benchmark's: " + ", ".join(bad)
+             + "; move it away to start this one")
+print("finished" if done >= planned else "resume")
+EOF
+)
     fi
+    case $state in
+        finished)  # its queue stopped between the run's end and the copy
+            echo "$(date -u +%FT%TZ) finished earlier $env_id $run" ;;
+        resume)
+            echo "$(date -u +%FT%TZ) resume $env_id $run"
+            python -m spinup.run resume "$dir" >> "$log" 2>&1 ;;
+        start)
+            echo "$(date -u +%FT%TZ) start $env_id $run"
+            python -m spinup.run "$algo" --env "$env_id" --seed "$seed" "${flags[@]}" \
+                --epochs "$epochs" --exp_name "${prefix}_$algo" --data_dir "$data" > "$log" 2>&1 ;;
+    esac
     mkdir -p "$out"
     cp "$dir/config.json" "$dir/progress.txt" "$out/"
     echo "$(date -u +%FT%TZ) done $env_id $run"
