@@ -13,6 +13,7 @@ Usage: python scripts/seed_spread.py ENV ALGO     e.g. python scripts/seed_sprea
 Reads the committed run folders through scripts/results.py (load_runs), every seed there.
 """
 import argparse
+import json
 import os.path as osp
 import sys
 
@@ -45,32 +46,42 @@ def lone_run_lines(lone_name, lone, others_name, others):
     for label, f in MEASURES.items():
         x, vals = f(lone), [f(r) for r in others]
         lo, hi = prediction_interval(vals)
-        z = (x - np.mean(vals)) / np.std(vals, ddof=1)
+        sd = np.std(vals, ddof=1)
+        z = f"z = {(x - np.mean(vals)) / sd:+.2f}" if sd > 0 else "no spread"
         lines.append(f"  {lone_name}'s {label} {x:.0f} against {others_name}'s "
-                     f"{np.mean(vals):.0f} +- {np.std(vals, ddof=1):.0f} over {len(vals)}: "
-                     f"z = {z:+.2f}, 95% prediction interval {lo:.0f} to {hi:.0f}, "
+                     f"{np.mean(vals):.0f}, sd (n-1) {sd:.0f} over {len(vals)}: {z}, "
+                     f"95% prediction interval {lo:.0f} to {hi:.0f}, "
                      f"{'inside' if lo <= x <= hi else 'OUTSIDE'}")
     return lines
 
 
-def early_ends(cols, last=50):
+def early_ends(cols, max_ep_len, last=50):
     """For a run with test episodes: in how many of its last ``last`` epochs a test episode
-    ended before the longest one (a mean test length under the run's longest)."""
+    ended before ``max_ep_len`` (the epoch's mean test length is under it)."""
     if "TestEpLen" not in cols:
         return ""
-    lens = cols["TestEpLen"]
-    k = int((lens[-last:] < lens.max()).sum())
+    k = int((cols["TestEpLen"][-last:] < max_ep_len).sum())
     return f"; a test episode ended early in {k} of them"
 
 
 def best_of_mean_curve(curves, steps, within=1_000_000):
-    """(the highest point of the seeds' mean curve up to ``within`` steps, its step): the
-    measure of Tianshou's benchmark tables (the best average over its seeds within 1M)."""
+    """(the highest point of the seeds' mean curve up to ``within`` steps, its step), or None
+    if no epoch ends by then: the measure of Tianshou's off-policy tables (the best average
+    over its 10 seeds within 1M). Over fewer seeds the mean curve is noisier, so its highest
+    point is higher: compare with that in mind."""
     n = min(len(r) for r in curves)
     mean = np.mean([r[:n] for r in curves], axis=0)
     k = int(np.searchsorted(steps[:n], within, side="right"))
+    if k == 0:
+        return None
     i = int(mean[:k].argmax())
     return mean[i], int(steps[i])
+
+
+def config(env, algo, backend, seed):
+    """A committed run's config.json."""
+    with open(osp.join(results.runs_dir(env), f"{algo}_{backend}_s{seed}", "config.json")) as f:
+        return json.load(f)
 
 
 def main(argv=None):
@@ -94,7 +105,7 @@ def main(argv=None):
                   f"last 50 epochs: mean {tail.mean():.0f}, std {tail.std():.0f}, range "
                   f"{tail.min():.0f} to {tail.max():.0f}, mean epoch-to-epoch change "
                   f"{np.abs(np.diff(tail)).mean():.0f}"
-                  + early_ends(cols))
+                  + early_ends(cols, config(a.env, a.algo, backend, seed)["max_ep_len"]))
             last.setdefault(backend, []).append(r[-1])
             curves.setdefault(backend, []).append((seed, r))
     if not last:
@@ -105,11 +116,19 @@ def main(argv=None):
     if len(every) > 1:
         print(f"  all {len(every)} runs: {every.mean():.0f} +- {every.std():.0f}; standard error "
               f"of a 3-run mean {every.std(ddof=1) / np.sqrt(3):.0f}")
+    target = results.SPINNINGUP[a.env].get(a.algo)
     for backend, c in curves.items():
-        value, step = best_of_mean_curve([r for _, r in c],
-                                         runs[(a.algo, backend)][c[0][0]]["TotalEnvInteracts"])
-        print(f"  {backend}: best point of the {len(c)}-seed mean curve within 1M steps "
-              f"(Tianshou's measure): {value:.0f} at step {step}")
+        best = best_of_mean_curve([r for _, r in c],
+                                  runs[(a.algo, backend)][c[0][0]]["TotalEnvInteracts"])
+        if a.algo not in results.ON_POLICY and best is not None:
+            print(f"  {backend}: best point of the {len(c)}-seed mean curve within 1M steps "
+                  f"(Tianshou's measure, over 10 seeds there): {best[0]:.0f} at step {best[1]}")
+        if target is not None and len(c) >= 2:
+            from scipy import stats
+            t = stats.ttest_1samp(last[backend], target)
+            print(f"  {backend} against SpinningUp's {target}, one-sample t-test on last-epoch "
+                  f"returns: t = {t.statistic:.2f}, p = {t.pvalue:.2f} ({len(c) - 1} degrees "
+                  f"of freedom; the figure's own uncertainty not counted)")
     if len(last) == 2 and min(len(v) for v in last.values()) >= 2:
         from scipy import stats
         t = stats.ttest_ind(last["jax"], last["pytorch"], equal_var=False)
@@ -122,7 +141,6 @@ def main(argv=None):
         seed, lone = curves[lone_b][0]
         print("\n".join(lone_run_lines(f"{lone_b} s{seed}", lone, other_b,
                                         [r for _, r in curves[other_b]])))
-    target = results.SPINNINGUP[a.env].get(a.algo)
     if target is not None:
         print(f"  SpinningUp's figure: {target}")
 

@@ -91,26 +91,36 @@ def test_seed_spread_sets_a_lone_run_against_the_other_backends_seeds():
     with pytest.raises(ValueError, match="at least 2 values, got 1"):
         seed_spread.prediction_interval([1.0])
     others = [np.full(20, 100.0) + s for s in (-10, 0, 10)]  # last epoch 90, 100, 110
-    near = np.r_[np.full(10, -61.0), np.full(10, 105.0)]  # ends inside, whole run far below
+    # ends inside (last epoch 105, last 10 epochs 105.5), the whole run far below
+    near = np.r_[np.full(10, -61.0), np.full(9, 105.5), 105.0]
     lines = seed_spread.lone_run_lines("pytorch s0", near, "jax", others)
     assert [line.split(" against ")[0] for line in lines] == [
         "  pytorch s0's last epoch 105", "  pytorch s0's mean of last 10 105",
         "  pytorch s0's whole-run mean 22"]
     assert [line.endswith("inside") for line in lines] == [True, True, False]
-    assert "z = +0.50" in lines[0] and "jax's 100 +- 10 over 3" in lines[0]
+    assert "z = +0.50" in lines[0] and "z = +0.55" in lines[1]
+    assert "jax's 100, sd (n-1) 10 over 3" in lines[0]
+    flat = seed_spread.lone_run_lines("pytorch s0", near, "jax", [np.full(20, 7.0)] * 2)
+    assert all("no spread, 95% prediction interval 7 to 7, OUTSIDE" in x for x in flat)
 
 
 def test_seed_spread_best_of_the_mean_curve_and_early_test_ends():
     """Tianshou's measure is the highest point of the seed-mean curve up to 1M steps, not the
     mean of each seed's best; a test episode ended early where the mean test length of an
-    epoch is under the run's longest (on-policy runs have no test length and say nothing)."""
+    epoch is under the run's max_ep_len (on-policy runs have no test length and say nothing)."""
     import sys
     sys.path.insert(0, osp.join(ROOT, "scripts"))
     import seed_spread
     steps = np.array([500_000, 1_000_000, 1_500_000])
     curves = [np.array([10.0, 0.0, 99.0]), np.array([0.0, 8.0, 99.0])]  # seed bests 10 and 8
     assert seed_spread.best_of_mean_curve(curves, steps) == (5.0, 500_000)  # 99 is past 1M
-    lens = np.r_[np.full(60, 1000.0), 990.0, np.full(9, 1000.0), 412.0]
-    assert seed_spread.early_ends({"TestEpLen": lens}) == \
+    curves = [np.array([10.0, 7.0, 99.0]), np.array([0.0, 8.0, 99.0])]
+    assert seed_spread.best_of_mean_curve(curves, steps) == (7.5, 1_000_000)  # 1M counts
+    assert seed_spread.best_of_mean_curve(curves, steps, within=400_000) is None
+    # only the last 50 epochs count, against the env's limit, not the run's longest episode
+    lens = np.r_[412.0, np.full(59, 1000.0), 990.0, np.full(9, 1000.0), 412.0]
+    assert seed_spread.early_ends({"TestEpLen": lens}, 1000) == \
         "; a test episode ended early in 2 of them"
-    assert seed_spread.early_ends({"EpLen": lens}) == ""
+    assert seed_spread.early_ends({"TestEpLen": np.full(70, 800.0)}, 1000) == \
+        "; a test episode ended early in 50 of them"
+    assert seed_spread.early_ends({"EpLen": lens}, 1000) == ""
