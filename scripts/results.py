@@ -46,7 +46,8 @@ TARGET = {env: dict(fig) for env, fig in SPINNINGUP.items()}
 TARGET["HalfCheetah-v4"] = dict(td3=9000, vpg=500, ppo=2500, ddpg=8500, sac=10000, trpo=1980)
 # Published figures beside the tables (../shared/REFERENCE.md; Tianshou's DDPG, TD3 and SAC:
 # the tables of thu-ml/tianshou's examples/mujoco/README.md, v3, 10 seeds, the best point of
-# the seed-mean curve within 1M steps, SpinningUp's hyperparameters but batch 256).
+# the seed-mean curve within 1M steps; mostly SpinningUp's hyperparameters, but batch 256, and
+# for DDPG and TD3 25000 random start steps and TD3 a learning rate of 3e-4).
 PUBLISHED = {
     "HalfCheetah-v4": {
         "td3": "TD3 paper 9567 +- 833; SpinningUp PyTorch ~9755; CleanRL torch 9583 +- 126, "
@@ -59,7 +60,7 @@ PUBLISHED = {
         "sac": "SpinningUp ~11460 at 1M; Tianshou 12139 +- 1049 (max over 1M)",
     },
     "Hopper-v4": {"trpo": "Tianshou 2046 +- 1038 (v3, its own tuning, best within 1M)",
-                  "ddpg": "Tianshou 2197 +- 972 (v3, batch 256, best within 1M)",
+                  "ddpg": "Tianshou 2197 +- 972 (v3, its settings, best within 1M)",
                   "td3": "CleanRL 3135 +- 360 (v4, training return at 1M); Tianshou 3472 +- 117",
                   "sac": "CleanRL 2310 +- 343; Tianshou 3542 +- 52",
                   "ppo": "CleanRL 2383 +- 272 at 1M"},
