@@ -237,6 +237,10 @@ def summary_table(env, runs):
         target = TARGET[env].get(algo)
         if target is None:
             target_cell, met = "none published", "-"
+        elif env != "HalfCheetah-v4" and backend == "pytorch" and algo not in ON_POLICY:
+            # issue 31 runs one PyTorch seed of these, on Hopper only: a check that the two
+            # backends agree (scripts/seed_spread.py), not a mean to judge against the figure
+            target_cell, met = f">= {target}", "- (one-seed check of the backends)"
         else:
             target_cell, met = f">= {target}", "yes" if final.mean() >= target else "no"
             if len(seeds) < 3:

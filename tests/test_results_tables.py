@@ -78,6 +78,23 @@ def test_seed_spread_agrees_with_the_tables():
     assert bad.returncode == 2 and "invalid choice: 'a2c'" in bad.stderr
 
 
+def test_seed_spread_sets_the_committed_lone_pytorch_run_against_jax():
+    """On the committed Hopper DDPG runs (JAX seeds 0, 10, 20; PyTorch seed 0 alone) the
+    script prints the lone run's three comparisons, with the JAX mean of each measure."""
+    import re
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, osp.join(ROOT, "scripts", "seed_spread.py"),
+                          "Hopper-v4", "ddpg"], capture_output=True, text=True,
+                         check=True).stdout
+    lines = re.findall(r"  pytorch s0's (last epoch|mean of last 10|whole-run mean) -?\d+ "
+                       r"against jax's (-?\d+), sd \(n-1\) \d+ over 3: .*, (inside|OUTSIDE)\n",
+                       out)
+    assert [m[0] for m in lines] == ["last epoch", "mean of last 10", "whole-run mean"]
+    jax_last = re.search(r"  jax: last-epoch return (-?\d+) \+- \d+ over 3", out).group(1)
+    assert lines[0][1] == jax_last
+
+
 def test_seed_spread_sets_a_lone_run_against_the_other_backends_seeds():
     """A backend with one run (PyTorch seed 0 of the off-policy algorithms on Hopper) is judged
     by the other backend's 95% prediction interval: mean +- t(0.975, n-1) * sd * sqrt(1 + 1/n)
