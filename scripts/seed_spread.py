@@ -13,7 +13,6 @@ Usage: python scripts/seed_spread.py ENV ALGO     e.g. python scripts/seed_sprea
 Reads the committed run folders through scripts/results.py (load_runs), every seed there.
 """
 import argparse
-import json
 import os.path as osp
 import sys
 
@@ -21,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import results  # noqa: E402  (scripts/results.py: where the runs are, which column is the return)
+from spinup.utils import run_files  # noqa: E402
 
 
 MEASURES = {"last epoch": lambda r: r[-1], "mean of last 10": lambda r: r[-10:].mean(),
@@ -79,9 +79,8 @@ def best_of_mean_curve(curves, steps, within=1_000_000):
 
 
 def config(env, algo, backend, seed):
-    """A committed run's config.json."""
-    with open(osp.join(results.runs_dir(env), f"{algo}_{backend}_s{seed}", "config.json")) as f:
-        return json.load(f)
+    """A committed run's config.json (read as every command reads it)."""
+    return run_files.read_config(osp.join(results.runs_dir(env), f"{algo}_{backend}_s{seed}"))
 
 
 def main(argv=None):
