@@ -73,9 +73,10 @@ PUBLISHED = {
     "Swimmer-v4": {"trpo": "Tianshou 41 +- 20", "ddpg": "Tianshou 144 +- 7",
                    "td3": "Tianshou 104 +- 34", "sac": "Tianshou 44 +- 1"},
 }
-# Curves: the on-policy training return moves a lot from epoch to epoch; their figures show a
-# trailing mean over this many epochs (the tables never smooth).
-SMOOTH = {a: 10 if a in ON_POLICY else 1 for a in ALGOS}
+# Curves: a return moves a lot from epoch to epoch (the on-policy training return; the
+# off-policy test return on envs whose episodes end in falls), so the figures show a trailing
+# mean over this many epochs (the tables never smooth).
+SMOOTH = {a: 10 if a in ON_POLICY else 5 for a in ALGOS}
 
 
 def prefix(env):
@@ -136,7 +137,7 @@ def csv_text(runs):
 
 
 def _curve(algo, seeds):
-    """(x, mean, std) over the seeds (cut to the shortest), on-policy curves smoothed."""
+    """(x, mean, std) over the seeds (cut to the shortest), each seed's curve smoothed."""
     n = min(len(c[METRIC[algo]]) for c in seeds.values())
     y = np.stack([smooth(c[METRIC[algo]][:n], SMOOTH[algo]) for c in seeds.values()])
     return next(iter(seeds.values()))["TotalEnvInteracts"][:n], y.mean(0), y.std(0)
@@ -176,12 +177,13 @@ COLOURS = dict(zip(ALGOS, ("tab:gray", "tab:green", "tab:purple", "tab:orange", 
 def plot_all(env, runs, path):
     """Every algorithm's curve, as SpinningUp's benchmark page draws them: the mean over seeds
     with its +- std band, JAX solid, PyTorch dashed, one colour per algorithm, on-policy curves
-    smoothed as in their own figures; the off-policy algorithms (1M steps) and the on-policy
-    ones (3M) in two panels on one return axis, SpinningUp's figure a cross at the end."""
+    smoothed (``SMOOTH``); the off-policy algorithms (1M steps) and the on-policy ones (3M) in
+    two panels on one return axis, SpinningUp's figure a cross at the end."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
-    for ax, family, title in ((axes[0], OFF_POLICY, "off-policy: test return"),
-                              (axes[1], ON_POLICY, "on-policy: training return, 10-epoch mean")):
+    for ax, family, title in (
+            (axes[0], OFF_POLICY, f"off-policy: test return, {SMOOTH['td3']}-epoch mean"),
+            (axes[1], ON_POLICY, f"on-policy: training return, {SMOOTH['ppo']}-epoch mean")):
         for (algo, backend), seeds in _by_algo(runs):
             if algo not in family:
                 continue
