@@ -23,7 +23,11 @@
 #   SPINUP_BENCH_EPOCHS=N: every run N epochs long instead (a smoke test of the queue; its
 #   results are not the benchmark's, so give it its own OUT and data).
 # Two queues at once (one thread each, e.g. under `taskset -c 0` and `taskset -c 1`) use both
-# cores of a 2-core machine: give each its own list of runs.
+# cores of a 2-core machine. They may share one list (the default one, say): a queue claims a
+# run (a lock on data/<run>.lock, which the kernel drops when the run's processes end, so a
+# killed queue leaves no stale claim) and the other moves on to the next, so each run is
+# trained once and the two stay busy until the list is done:
+#   taskset -c 0 bash scripts/benchmark.sh Walker2d-v4 & taskset -c 1 bash scripts/benchmark.sh Walker2d-v4 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ] || [[ $1 == -* ]]; then
@@ -71,7 +75,15 @@ mkdir -p "$data"
 for run in "${runs[@]}"; do
     algo=${run%_s*}; seed=${run##*_s}
     out=$out_root/$run
-    if [ -f "$out/progress.txt" ]; then echo "skip $run (done)"; continue; fi
+    # Claimed before the check for its copy, so a run another queue has just finished and
+    # copied is seen as done; the python below inherits the lock and holds it while it lives.
+    exec {lock}>"$data/$run.lock"
+    if ! flock -n "$lock"; then
+        echo "$(date -u +%FT%TZ) skip $env_id $run (another queue is running it)"
+        exec {lock}>&-
+        continue
+    fi
+    if [ -f "$out/progress.txt" ]; then echo "skip $run (done)"; exec {lock}>&-; continue; fi
     case $algo in
         td3_*|ddpg_*|sac_*) hid=256,256 epochs=250
             flags=(--hid "($hid)" --batch_size 100 --save_buffer) ;;
@@ -116,4 +128,5 @@ EOF
     mkdir -p "$out"
     cp "$dir/config.json" "$dir/progress.txt" "$out/"
     echo "$(date -u +%FT%TZ) done $env_id $run"
+    exec {lock}>&-
 done

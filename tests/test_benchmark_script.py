@@ -93,3 +93,20 @@ def test_a_queue_resumes_copies_skips_and_refuses_a_foreign_run(tmp_path):
     assert (f"error: {run_dir} holds another run than this benchmark's: epochs 2 (the "
             "benchmark's: 3); move it away to start this one") in foreign.stderr
     assert os.listdir(copy) == [] and read(run_dir / "progress.txt") == progress
+
+
+def test_two_queues_on_one_list_train_each_run_once(tmp_path):
+    """Two queues started together on the same list split it between them: each run is
+    claimed by one queue (the other names it and moves on), trained once and copied."""
+    runs = ["Hopper-v4", "vpg_jax_s0", "vpg_jax_s10"]
+    queues = [subprocess.Popen(["bash", SCRIPT, *runs], env=environ(tmp_path, 1),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+              for _ in range(2)]
+    outs = [q.communicate(timeout=600)[0] for q in queues]
+    assert [q.returncode for q in queues] == [0, 0], outs
+    both = "".join(outs)
+    for run in runs[1:]:
+        assert both.count(f"start Hopper-v4 {run}\n") == 1, outs
+        assert both.count(f"done Hopper-v4 {run}\n") == 1, outs
+        assert len(read(tmp_path / "runs" / run / "progress.txt").splitlines()) == 2
+    assert "(another queue is running it)" in both, outs
